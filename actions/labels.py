@@ -1,0 +1,54 @@
+"""Seller-facing button titles and payloads shared by the custom actions.
+
+Payloads are always "/intent_name": the bot checks a pressed button against the model's intents,
+and Telegram rejects callback data over 64 bytes, so payloads are kept to 60 bytes. Titles stay
+short enough for two buttons side by side on a phone. The titles match the buttons in
+`domain.yml`, so a topic is called the same everywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+MAX_PAYLOAD_BYTES: Final = 60
+MAX_TITLE_CHARS: Final = 25
+
+# Topic intents and how a seller would name them. Order = order of the module list.
+TOPIC_LABELS: Final[dict[str, str]] = {
+    "tanya_daftar_toko": "Buka toko online",
+    "tanya_cod": "Soal COD",
+    "tanya_ongkir": "Soal ongkir",
+    "tanya_algoritma": "Toko sepi / algoritma",
+    "tanya_listing_produk": "Foto & deskripsi",
+    "tanya_harga": "Harga & margin",
+    "tanya_pemasaran_digital": "Promosi online",
+    "tanya_retur_komplain": "Retur & komplain",
+    "tanya_keamanan_akun": "Keamanan akun",
+    "tanya_aturan_hukum": "Izin & aturan",
+    "tanya_pembayaran": "Saldo & pembayaran",
+    "tanya_program_akar": "Tentang AKAR",
+}
+
+# What most new sellers ask first; offered when there is nothing better to suggest.
+DEFAULT_TOPICS: Final[tuple[str, ...]] = ("tanya_cod", "tanya_ongkir", "tanya_algoritma")
+
+LIHAT_MODUL: Final = "lihat_modul"
+TANYA_LAGI: Final = "tanya_lagi"
+MINTA_BANTUAN_MANUSIA: Final = "minta_bantuan_manusia"
+
+Button = dict[str, str]
+
+
+def button(title: str, intent: str) -> Button:
+    """A Rasa button whose payload triggers `intent` directly, bypassing the NLU."""
+    payload = f"/{intent}"
+    if len(payload.encode("utf-8")) > MAX_PAYLOAD_BYTES:
+        raise ValueError(f"payload {payload!r} exceeds {MAX_PAYLOAD_BYTES} bytes")
+    if len(title) > MAX_TITLE_CHARS:
+        raise ValueError(f"button title {title!r} exceeds {MAX_TITLE_CHARS} characters")
+    return {"title": title, "payload": payload}
+
+
+def topic_button(intent: str) -> Button:
+    """The button for a topic intent, titled with its seller-facing label."""
+    return button(TOPIC_LABELS[intent], intent)

@@ -1,0 +1,1 @@
+"""Telegram front end, storage and tooling of the AKAR Indonesia seller assistant."""

@@ -1,0 +1,55 @@
+"""Settings read from the environment and an optional `.env` file.
+
+One typed object instead of scattered `os.environ` lookups, so every knob is documented in one
+place and secrets are `SecretStr` (never printed by accident in logs or reprs).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = Field(
+        default=None, description="Token from @BotFather. Unset: `akar run` opens a terminal chat."
+    )
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org/bot",
+        description="Bot API base URL; point at a self-hosted Bot API server or the test emulator.",
+    )
+    telegram_webhook_url: str | None = Field(
+        default=None, description="Public HTTPS URL for webhook mode; unset means long polling."
+    )
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_port: int = 8443
+
+    database_url: str = Field(default="sqlite:///akar.db", description="Any SQLAlchemy URL.")
+    rasa_url: str | None = Field(
+        default=None, description="Rasa server base URL; default http://127.0.0.1:RASA_PORT."
+    )
+    rasa_port: int = 5005
+    action_server_port: int = 5055
+    rasa_executable: str = Field(
+        default=".venv-rasa/bin/rasa", description="Rasa CLI (its own Python 3.10 environment)."
+    )
+    rasa_model: str = "models/akar.tar.gz"
+    rasa_timeout_seconds: float = 10.0
+    log_level: str = "INFO"
+
+    @property
+    def rasa_base_url(self) -> str:
+        return (self.rasa_url or f"http://127.0.0.1:{self.rasa_port}").rstrip("/")
+
+    @property
+    def action_endpoint_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_server_port}/webhook"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,161 @@
+"""The front-end-neutral conversation core shared by Telegram and the terminal chat.
+
+It decides what to do with one seller input (store it, ask Rasa or answer locally) and returns
+the messages to send; the front end only does I/O and reports back what it delivered.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from bot import texts
+from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.rendering import OutgoingMessage, render_replies
+from bot.store import SellerIdentity, Store
+
+log = logging.getLogger(__name__)
+
+# Longer messages are stored but not sent to the NLU: a wall of text is never one question,
+# and the classifier's cost grows with length.
+MAX_NLU_CHARS = 1000
+PAYLOAD_PATTERN = re.compile(r"^/[a-z][a-z0-9_]{0,58}$")
+_HAS_WORD = re.compile(r"\w", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the front end must send in answer to one incoming message."""
+
+    incoming_id: int
+    messages: list[OutgoingMessage]
+
+
+def local_reply(text: str, *, with_topics: bool = True) -> list[OutgoingMessage]:
+    return [OutgoingMessage(text=text, buttons=texts.TOPIC_BUTTONS if with_topics else ())]
+
+
+class Assistant:
+    def __init__(self, rasa: RasaClient, store: Store, known_intents: set[str] | None = None):
+        self._rasa = rasa
+        self.store = store
+        self.known_intents = known_intents or set()
+
+    async def refresh_intents(self) -> None:
+        """Learn the model's intents so stale buttons (from an older model) can be recognised."""
+        try:
+            self.known_intents = await self._rasa.intents()
+        except RasaUnavailable as exc:
+            log.warning("could not load intents from Rasa: %s", exc)
+
+    async def aclose(self) -> None:
+        await self._rasa.aclose()
+
+    @staticmethod
+    def sender_id(who: SellerIdentity) -> str:
+        return str(who.chat_id)
+
+    def is_valid_payload(self, payload: str) -> bool:
+        if not PAYLOAD_PATTERN.match(payload):
+            return False
+        return not self.known_intents or payload[1:] in self.known_intents
+
+    async def handle_text(
+        self,
+        who: SellerIdentity,
+        text: str,
+        *,
+        kind: str = "text",
+        telegram_message_id: int | None = None,
+    ) -> Turn:
+        incoming_id = await self.store.record_incoming(
+            who, kind=kind, text=text, telegram_message_id=telegram_message_id
+        )
+        stripped = text.strip()
+        if len(stripped) > MAX_NLU_CHARS:
+            await self.store.finish_incoming(incoming_id, status="too_long")
+            return Turn(incoming_id, local_reply(texts.TOO_LONG, with_topics=False))
+        if not _HAS_WORD.search(stripped):
+            await self.store.finish_incoming(incoming_id, status="no_words")
+            return Turn(incoming_id, local_reply(texts.NO_WORDS))
+        return await self._ask_rasa(who, incoming_id, stripped)
+
+    async def handle_button(
+        self, who: SellerIdentity, payload: str, *, telegram_message_id: int | None = None
+    ) -> Turn:
+        incoming_id = await self.store.record_incoming(
+            who, kind="callback", text=payload, telegram_message_id=telegram_message_id
+        )
+        if not self.is_valid_payload(payload):
+            await self.store.finish_incoming(incoming_id, status="stale_button")
+            return Turn(incoming_id, local_reply(texts.STALE_BUTTON))
+        return await self._ask_rasa(who, incoming_id, payload)
+
+    async def handle_start(self, who: SellerIdentity, *, telegram_message_id: int | None) -> Turn:
+        incoming_id = await self.store.record_incoming(
+            who, kind="command", text="/start", telegram_message_id=telegram_message_id
+        )
+        return await self._ask_rasa(who, incoming_id, "/mulai")
+
+    async def handle_command(
+        self, who: SellerIdentity, command: str, payload: str | None, *, telegram_message_id: int
+    ) -> Turn:
+        """A slash command: mapped ones go to Rasa as an intent payload, others get help."""
+        incoming_id = await self.store.record_incoming(
+            who, kind="command", text=command, telegram_message_id=telegram_message_id
+        )
+        if payload is None:
+            await self.store.finish_incoming(incoming_id, status="unknown_command")
+            return Turn(incoming_id, local_reply(texts.UNKNOWN_COMMAND))
+        return await self._ask_rasa(who, incoming_id, payload)
+
+    async def handle_unsupported(
+        self, who: SellerIdentity, kind: str, *, telegram_message_id: int | None
+    ) -> Turn:
+        incoming_id = await self.store.record_incoming(
+            who, kind=kind, text=None, telegram_message_id=telegram_message_id
+        )
+        await self.store.finish_incoming(incoming_id, status="unsupported")
+        return Turn(incoming_id, local_reply(texts.unsupported_text(kind)))
+
+    async def _ask_rasa(self, who: SellerIdentity, incoming_id: int, text: str) -> Turn:
+        metadata = {"first_name": who.first_name, "telegram_user_id": who.telegram_user_id}
+        try:
+            turn = await self._rasa.send(self.sender_id(who), text, metadata)
+        except RasaUnavailable as exc:
+            log.error("Rasa unavailable for message %s: %s", incoming_id, exc)
+            await self.store.finish_incoming(
+                incoming_id, status="rasa_unavailable", error=str(exc)
+            )
+            return Turn(incoming_id, local_reply(texts.SERVICE_DOWN, with_topics=False))
+        messages = render_replies(turn.replies)
+        if not messages:
+            # Rasa answered with nothing: typically the action server is down or timed out.
+            log.error("Rasa produced no reply for message %s", incoming_id)
+            await self.store.finish_incoming(
+                incoming_id, status="no_reply", nlu=turn.nlu, error="Rasa returned no messages"
+            )
+            return Turn(incoming_id, local_reply(texts.SERVICE_DOWN, with_topics=False))
+        await self.store.finish_incoming(incoming_id, status="answered", nlu=turn.nlu)
+        return Turn(incoming_id, messages)
+
+    async def record_sent(
+        self,
+        turn: Turn,
+        message: OutgoingMessage,
+        *,
+        telegram_message_id: int | None,
+        status: str = "sent",
+        error: str | None = None,
+    ) -> None:
+        await self.store.record_outgoing(
+            turn.incoming_id,
+            text=message.text or (message.image_url or ""),
+            telegram_message_id=telegram_message_id,
+            delivery_status=status,
+            error=error,
+        )
+
+    async def mark_blocked(self, telegram_user_id: int) -> None:
+        await self.store.mark_blocked(telegram_user_id)

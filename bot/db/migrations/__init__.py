@@ -1,0 +1,1 @@
+"""Alembic environment. A package so it ships inside an installed `bot` distribution."""

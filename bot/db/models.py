@@ -1,0 +1,179 @@
+"""Tables: Telegram sellers and every message exchanged with them.
+
+Portability rules (SQLite in development, PostgreSQL in production):
+
+* Telegram user and chat ids exceed 32 bits, so they are `BigInteger`.
+* Timestamps are timezone-aware UTC everywhere in Python (`UtcDateTime`), whatever the backend
+  keeps on disk, so comparisons never mix naive and aware datetimes.
+* JSON goes in `sa.JSON` (TEXT on SQLite, JSON on PostgreSQL).
+* Constraint names follow `NAMING_CONVENTION`, so the names the models produce, the names the
+  migrations write and the names Alembic batch mode needs on SQLite are all the same.
+* Enumerations are short strings with a CHECK constraint, not native database enums, so adding a
+  value later is a one-line migration instead of an `ALTER TYPE` dance.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(column_0_N_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC (the only kind of datetime stored)."""
+    return datetime.now(UTC)
+
+
+class UtcDateTime(sa.types.TypeDecorator[datetime]):
+    """`DateTime(timezone=True)` that always hands back aware UTC datetimes.
+
+    PostgreSQL keeps the offset (`timestamptz`); SQLite has no datetime type and SQLAlchemy would
+    silently drop the offset, returning naive values. Converting to UTC on the way in and
+    re-attaching UTC on the way out gives the same aware values on both. Naive datetimes are
+    rejected: guessing their timezone is how off-by-seven-hours (WIB) bugs are born.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware one, e.g. datetime.now(UTC)")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Direction(enum.StrEnum):
+    """Which way a message went: from the seller to the bot, or from the bot to the seller."""
+
+    IN = "in"
+    OUT = "out"
+
+
+class MessageKind(enum.StrEnum):
+    """What a Telegram message was.
+
+    Stored as a plain string without a CHECK constraint: a new kind needs no migration.
+    """
+
+    TEXT = "text"
+    COMMAND = "command"
+    CALLBACK = "callback"
+    STICKER = "sticker"
+    PHOTO = "photo"
+    VOICE = "voice"
+    DOCUMENT = "document"
+    LOCATION = "location"
+    CONTACT = "contact"
+    EDITED = "edited"
+    OTHER = "other"
+
+
+def _enum_values(enum_class: type[enum.Enum]) -> list[str]:
+    """Store an enum's values ("in"), not its member names ("IN")."""
+    return [str(member.value) for member in enum_class]
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Seller(Base):
+    """A Telegram user who talked to the bot.
+
+    `is_active` turns false when Telegram tells us the user blocked the bot (sending to them then
+    fails), and true again when they write again; `blocked_at` is when the current block started.
+    """
+
+    __tablename__ = "sellers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(sa.BigInteger, unique=True, index=True)
+    chat_id: Mapped[int] = mapped_column(sa.BigInteger)
+    first_name: Mapped[str] = mapped_column(sa.String(255))
+    last_name: Mapped[str | None] = mapped_column(sa.String(255))
+    username: Mapped[str | None] = mapped_column(sa.String(64))
+    language_code: Mapped[str | None] = mapped_column(sa.String(35))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    blocked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"Seller(id={self.id!r}, telegram_user_id={self.telegram_user_id!r})"
+
+
+class Message(Base):
+    """One message in either direction, kept for support staff to review.
+
+    Incoming rows carry what the NLU understood (`intent`, `confidence`, `entities`,
+    `intent_ranking`) and in `delivery_status` what the bot did with them (`answered`,
+    `rasa_unavailable`, `no_reply`, `ignored`, ...). Outgoing rows point at the incoming message
+    they answer (`in_reply_to_id`) and record whether Telegram accepted them (`sent`, `failed`,
+    `blocked`). `error` keeps the exception text when something went wrong. Statuses are plain
+    strings (no CHECK) so the bot can add finer ones without a migration.
+    """
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        # A seller's transcript: WHERE seller_id = ? ORDER BY created_at. Also serves seller_id
+        # alone (the foreign key), so no separate index on it.
+        sa.Index("ix_messages_seller_id_created_at", "seller_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seller_id: Mapped[int] = mapped_column(sa.ForeignKey("sellers.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(sa.BigInteger)
+    direction: Mapped[Direction] = mapped_column(
+        sa.Enum(
+            Direction,
+            name="direction",
+            native_enum=False,
+            create_constraint=True,
+            length=3,
+            values_callable=_enum_values,
+            validate_strings=True,
+        )
+    )
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    telegram_message_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    text: Mapped[str | None] = mapped_column(sa.Text)
+    intent: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    confidence: Mapped[float | None] = mapped_column(sa.Float)
+    # none_as_null: "no NLU result" is SQL NULL, not the JSON literal `null`.
+    entities: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON(none_as_null=True))
+    intent_ranking: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON(none_as_null=True))
+    # Indexed because deleting a message (a seller's cascade) looks up the replies pointing at it.
+    in_reply_to_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("messages.id", ondelete="SET NULL"), index=True
+    )
+    delivery_status: Mapped[str | None] = mapped_column(sa.String(32))
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+
+    seller: Mapped[Seller] = relationship()
+    in_reply_to: Mapped[Message | None] = relationship(remote_side=[id])
+
+    def __repr__(self) -> str:
+        return f"Message(id={self.id!r}, direction={self.direction!r}, kind={self.kind!r})"

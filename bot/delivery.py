@@ -1,0 +1,111 @@
+"""Sending outgoing messages to Telegram, with the failure policy in one place.
+
+- Network errors and timeouts: retried with exponential backoff (a few attempts).
+- 429 flood control: PTB's AIORateLimiter waits `retry_after` and retries.
+- 403 (the seller blocked the bot): the seller is marked inactive and nothing is retried.
+- Any other Bot API error: logged and recorded as failed; the bot carries on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.conversation import Assistant, Turn
+from bot.rendering import TELEGRAM_CAPTION_LIMIT, OutgoingMessage
+
+log = logging.getLogger(__name__)
+
+NETWORK_ATTEMPTS = 4
+BACKOFF_SECONDS = 0.5
+
+
+def keyboard_for(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.title, callback_data=b.payload) for b in row]
+            for row in message.buttons
+        ]
+    )
+
+
+async def with_network_retry(
+    call: Callable[[], Awaitable[Message]], *, attempts: int = NETWORK_ATTEMPTS
+) -> Message:
+    """Retry transient network failures; Bad Request is not transient and is raised at once."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await call()
+        except BadRequest:
+            raise
+        except RetryAfter as exc:  # the rate limiter already retried; one more honest wait
+            if attempt == attempts:
+                raise
+            await asyncio.sleep(
+                float(
+                    exc.retry_after
+                    if isinstance(exc.retry_after, int)
+                    else exc.retry_after.total_seconds()
+                )
+            )
+        except NetworkError as exc:
+            if attempt == attempts:
+                raise
+            delay = BACKOFF_SECONDS * 2 ** (attempt - 1)
+            log.warning(
+                "network error sending (attempt %d), retrying in %.1fs: %s", attempt, delay, exc
+            )
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+async def send_one(bot: Bot, chat_id: int, message: OutgoingMessage) -> Message:
+    markup = keyboard_for(message)
+    if message.image_url:
+        try:
+            return await with_network_retry(
+                lambda: bot.send_photo(
+                    chat_id,
+                    photo=message.image_url or "",
+                    caption=message.text[:TELEGRAM_CAPTION_LIMIT] or None,
+                    reply_markup=markup,
+                )
+            )
+        except BadRequest as exc:
+            log.warning(
+                "photo %s could not be sent (%s); sending text instead", message.image_url, exc
+            )
+            if not message.text:
+                raise
+    return await with_network_retry(
+        lambda: bot.send_message(chat_id, message.text, reply_markup=markup)
+    )
+
+
+async def deliver_turn(
+    bot: Bot, assistant: Assistant, chat_id: int, telegram_user_id: int, turn: Turn
+) -> None:
+    """Send every message of a turn in order and record each outcome in the transcript."""
+    for message in turn.messages:
+        try:
+            sent = await send_one(bot, chat_id, message)
+        except Forbidden as exc:
+            log.info("chat %s blocked the bot; marking the seller inactive", chat_id)
+            await assistant.record_sent(
+                turn, message, telegram_message_id=None, status="blocked", error=str(exc)
+            )
+            await assistant.mark_blocked(telegram_user_id)
+            return
+        except TelegramError as exc:
+            log.error("could not deliver a reply to chat %s: %s", chat_id, exc)
+            await assistant.record_sent(
+                turn, message, telegram_message_id=None, status="failed", error=str(exc)
+            )
+            continue
+        await assistant.record_sent(turn, message, telegram_message_id=sent.message_id)

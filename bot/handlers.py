@@ -1,0 +1,166 @@
+"""Telegram update handlers: small, async, and Telegram-only.
+
+Each handler turns an update into a call on the shared `Assistant` and hands the resulting turn to
+`deliver_turn`. Updates are processed concurrently across chats but in order within a chat
+(`chat_lock`), so a seller's answers never overtake each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.conversation import Assistant, Turn
+from bot.delivery import deliver_turn
+from bot.store import SellerIdentity
+
+log = logging.getLogger(__name__)
+
+# Slash commands that are shortcuts for a Rasa intent; anything else gets a help reply.
+COMMAND_PAYLOADS: dict[str, str] = {
+    "bantuan": "/tanya_lagi",
+    "modul": "/lihat_modul",
+    "cod": "/tanya_cod",
+    "ongkir": "/tanya_ongkir",
+}
+
+_chat_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+@asynccontextmanager
+async def chat_lock(chat_id: int) -> AsyncIterator[None]:
+    lock = _chat_locks.get(chat_id)
+    if lock is None:
+        lock = asyncio.Lock()
+        _chat_locks[chat_id] = lock
+    async with lock:
+        yield
+
+
+async def chat_idle(chat_id: int) -> None:
+    """Wait until the chat's current update is fully handled (sent and recorded)."""
+    lock = _chat_locks.get(chat_id)
+    if lock is not None:
+        async with lock:
+            pass
+
+
+def identity(update: Update) -> SellerIdentity | None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return None
+    return SellerIdentity(
+        telegram_user_id=user.id,
+        chat_id=chat.id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        username=user.username,
+        language_code=user.language_code,
+    )
+
+
+def assistant_of(context: ContextTypes.DEFAULT_TYPE) -> Assistant:
+    assistant: Assistant = context.bot_data["assistant"]
+    return assistant
+
+
+async def _deliver(context: ContextTypes.DEFAULT_TYPE, who: SellerIdentity, turn: Turn) -> None:
+    await deliver_turn(context.bot, assistant_of(context), who.chat_id, who.telegram_user_id, turn)
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    who, message = identity(update), update.effective_message
+    if who is None or message is None:
+        return
+    async with chat_lock(who.chat_id):
+        turn = await assistant_of(context).handle_start(who, telegram_message_id=message.message_id)
+        await _deliver(context, who, turn)
+
+
+async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    who, message = identity(update), update.effective_message
+    if who is None or message is None or not message.text:
+        return
+    command = message.text.split()[0].split("@")[0]
+    payload = COMMAND_PAYLOADS.get(command.lstrip("/").lower())
+    async with chat_lock(who.chat_id):
+        turn = await assistant_of(context).handle_command(
+            who, command, payload, telegram_message_id=message.message_id
+        )
+        await _deliver(context, who, turn)
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    who, message = identity(update), update.effective_message
+    if who is None or message is None or message.text is None:
+        return
+    kind = "edited" if update.edited_message is not None else "text"
+    async with chat_lock(who.chat_id):
+        turn = await assistant_of(context).handle_text(
+            who, message.text, kind=kind, telegram_message_id=message.message_id
+        )
+        await _deliver(context, who, turn)
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query, who = update.callback_query, identity(update)
+    if query is None:
+        return
+    await query.answer()  # first, so the seller's button stops spinning whatever happens next
+    if who is None:
+        return
+    message_id = query.message.message_id if query.message else None
+    async with chat_lock(who.chat_id):
+        turn = await assistant_of(context).handle_button(
+            who, query.data or "", telegram_message_id=message_id
+        )
+        await _deliver(context, who, turn)
+
+
+def message_kind(update: Update) -> str:
+    message = update.effective_message
+    if message is None:
+        return "other"
+    for kind in (
+        "sticker",
+        "photo",
+        "voice",
+        "video_note",
+        "audio",
+        "video",
+        "document",
+        "location",
+        "contact",
+        "animation",
+        "poll",
+        "dice",
+    ):
+        if getattr(message, kind, None):
+            return {"video_note": "voice", "audio": "voice", "animation": "sticker"}.get(kind, kind)
+    return "other"
+
+
+async def on_unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    who, message = identity(update), update.effective_message
+    if who is None or message is None:
+        return
+    async with chat_lock(who.chat_id):
+        turn = await assistant_of(context).handle_unsupported(
+            who, message_kind(update), telegram_message_id=message.message_id
+        )
+        await _deliver(context, who, turn)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Last line of defence: log with the update's context (ids, not content) and carry on."""
+    where = "no update"
+    if isinstance(update, Update):
+        chat = update.effective_chat
+        where = f"update {update.update_id} chat {chat.id if chat else '-'}"
+    log.error("unhandled error while handling %s", where, exc_info=context.error)

@@ -1,0 +1,186 @@
+"""HTTP client for the Rasa server.
+
+The bot talks to Rasa only over HTTP (the REST channel plus the tracker endpoint), so Rasa can be
+scaled, restarted or replaced independently. Every failure mode is turned into `RasaUnavailable`,
+which the conversation layer answers with a friendly apology instead of crashing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+
+class RasaUnavailable(Exception):
+    """Rasa could not be reached or answered with an error; the seller gets an apology."""
+
+
+@dataclass(frozen=True)
+class RasaButton:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class RasaReply:
+    text: str | None = None
+    buttons: tuple[RasaButton, ...] = ()
+    image: str | None = None
+
+
+@dataclass(frozen=True)
+class NluResult:
+    intent: str | None
+    confidence: float | None
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    intent_ranking: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RasaTurn:
+    """Everything one seller message produced: the bot's replies and how the NLU read it."""
+
+    replies: tuple[RasaReply, ...]
+    nlu: NluResult | None
+
+
+def parse_reply(raw: dict[str, Any]) -> RasaReply:
+    buttons = tuple(
+        RasaButton(title=str(b.get("title", "")), payload=str(b.get("payload", "")))
+        for b in raw.get("buttons") or []
+        if b.get("title") and b.get("payload")
+    )
+    text = raw.get("text")
+    image = raw.get("image")
+    return RasaReply(
+        text=str(text) if text else None, buttons=buttons, image=str(image) if image else None
+    )
+
+
+def parse_nlu(latest_message: dict[str, Any] | None) -> NluResult | None:
+    if not latest_message:
+        return None
+    intent = latest_message.get("intent") or {}
+    entities = [
+        {
+            k: e[k]
+            for k in ("entity", "value", "role", "start", "end", "confidence_entity")
+            if k in e
+        }
+        for e in latest_message.get("entities") or []
+    ]
+    ranking = [
+        {"name": r.get("name"), "confidence": r.get("confidence")}
+        for r in latest_message.get("intent_ranking") or []
+    ][:10]
+    confidence = intent.get("confidence")
+    return NluResult(
+        intent=intent.get("name"),
+        confidence=float(confidence) if confidence is not None else None,
+        entities=entities,
+        intent_ranking=ranking,
+    )
+
+
+class RasaClient:
+    """Sends seller messages to Rasa's REST channel and reads back the NLU result.
+
+    Only connection failures (the request never reached Rasa) are retried: retrying after a
+    timeout could make Rasa process the same message twice.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 10.0,
+        connect_retries: int = 2,
+        retry_backoff: float = 0.3,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._connect_retries = connect_retries
+        self._retry_backoff = retry_backoff
+        self._client = client or httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=2.0))
+        self._owns_client = client is None
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        url = f"{self._base_url}{path}"
+        attempt = 0
+        while True:
+            try:
+                response = await self._client.request(method, url, **kwargs)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                if attempt >= self._connect_retries:
+                    raise RasaUnavailable(f"cannot connect to Rasa at {self._base_url}") from exc
+                attempt += 1
+                await asyncio.sleep(self._retry_backoff * 2 ** (attempt - 1))
+                continue
+            except httpx.HTTPError as exc:
+                raise RasaUnavailable(f"{method} {path} failed: {exc!r}") from exc
+            if response.status_code >= 400:
+                raise RasaUnavailable(f"{method} {path} answered HTTP {response.status_code}")
+            return response
+
+    async def send(
+        self, sender_id: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> RasaTurn:
+        """Run one seller message through Rasa and return its replies and NLU result."""
+        response = await self._request(
+            "POST",
+            "/webhooks/rest/webhook",
+            json={"sender": sender_id, "message": text, "metadata": metadata or {}},
+        )
+        try:
+            raw_replies = response.json()
+        except ValueError as exc:
+            raise RasaUnavailable("Rasa answered with invalid JSON") from exc
+        replies = tuple(parse_reply(r) for r in raw_replies if isinstance(r, dict))
+        nlu = await self._latest_nlu(sender_id)
+        return RasaTurn(replies=replies, nlu=nlu)
+
+    async def _latest_nlu(self, sender_id: str) -> NluResult | None:
+        """Read how the NLU understood the latest message; losing this must not lose the answer."""
+        try:
+            response = await self._request(
+                "GET",
+                f"/conversations/{quote(sender_id, safe='')}/tracker",
+                params={"include_events": "NONE"},
+            )
+            return parse_nlu(response.json().get("latest_message"))
+        except (RasaUnavailable, ValueError) as exc:
+            log.warning("could not read NLU result for a conversation: %s", exc)
+            return None
+
+    async def parse(self, text: str) -> NluResult | None:
+        """NLU only (no dialogue): used by the benchmark and diagnostics."""
+        response = await self._request("POST", "/model/parse", json={"text": text})
+        return parse_nlu(response.json())
+
+    async def intents(self) -> set[str]:
+        """Intent names of the loaded model's domain, to recognise stale button payloads."""
+        response = await self._request("GET", "/domain", headers={"Accept": "application/json"})
+        data = response.json()
+        names: set[str] = set()
+        for item in data.get("intents", []):
+            names.update([item] if isinstance(item, str) else item.keys())
+        return names
+
+    async def is_ready(self) -> bool:
+        """True once the server is up and has a model loaded."""
+        try:
+            response = await self._request("GET", "/status")
+            return bool(response.json().get("model_id") or response.json().get("model_file"))
+        except (RasaUnavailable, ValueError):
+            return False

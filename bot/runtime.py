@@ -1,0 +1,16 @@
+"""Builds the long-lived objects of a front-end process from settings."""
+
+from __future__ import annotations
+
+from bot.config import Settings
+from bot.conversation import Assistant
+from bot.db.session import make_engine, make_session_factory
+from bot.rasa_client import RasaClient
+from bot.store import Store
+
+
+def build_assistant(settings: Settings) -> Assistant:
+    engine = make_engine(settings.database_url)
+    store = Store(make_session_factory(engine))
+    rasa = RasaClient(settings.rasa_base_url, timeout=settings.rasa_timeout_seconds)
+    return Assistant(rasa, store)

@@ -1,0 +1,130 @@
+"""The assistant's processes and how `akar run` brings them up and down together."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.config import Settings
+from bot.rasa_client import RasaClient
+from bot.supervisor import Service, ServiceFailed, ServiceSpec, Supervisor
+from bot.telegram_app import READY_LINE
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+RASA_START_TIMEOUT = 180.0  # loading TensorFlow and the model takes ~15-30 s on 2 cores
+START_TIMEOUT = 60.0
+
+
+def rasa_spec(settings: Settings, log_dir: Path | None) -> ServiceSpec:
+    rasa = Path(settings.rasa_executable)
+    if not rasa.is_absolute():
+        rasa = PROJECT_ROOT / rasa
+    rasa_client = RasaClient(settings.rasa_base_url, timeout=2.0, connect_retries=0)
+    return ServiceSpec(
+        name="rasa",
+        argv=[
+            str(rasa),
+            "run",
+            "--enable-api",
+            "--model",
+            str(PROJECT_ROOT / settings.rasa_model),
+            "--port",
+            str(settings.rasa_port),
+            "--interface",
+            "127.0.0.1",
+            "--endpoints",
+            str(PROJECT_ROOT / "endpoints.yml"),
+            "--credentials",
+            str(PROJECT_ROOT / "credentials.yml"),
+        ],
+        env={
+            "ACTION_ENDPOINT_URL": settings.action_endpoint_url,
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        },
+        probe=rasa_client.is_ready,
+        log_file=log_dir / "rasa.log" if log_dir else None,
+    )
+
+
+def actions_spec(settings: Settings, log_dir: Path | None) -> ServiceSpec:
+    return ServiceSpec(
+        name="actions",
+        argv=[
+            sys.executable,
+            "-m",
+            "rasa_sdk",
+            "--actions",
+            "actions",
+            "--port",
+            str(settings.action_server_port),
+        ],
+        env={"PYTHONPATH": str(PROJECT_ROOT)},
+        probe_url=f"http://127.0.0.1:{settings.action_server_port}/health",
+        log_file=log_dir / "actions.log" if log_dir else None,
+    )
+
+
+def bot_spec(settings: Settings) -> ServiceSpec:
+    return ServiceSpec(
+        name="bot",
+        argv=[sys.executable, "-m", "bot", "bot"],
+        env={"RASA_URL": settings.rasa_base_url},
+        ready_line=READY_LINE,
+    )
+
+
+async def run_stack(settings: Settings, *, chat: bool) -> int:
+    """Start everything, wait until healthy, then serve until Ctrl-C or a child dies."""
+    supervisor = Supervisor()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log_dir = PROJECT_ROOT / "logs" if chat else None
+    try:
+        if chat:
+            supervisor.say(
+                f"tidak ada TELEGRAM_BOT_TOKEN: membuka chat lokal (log layanan di {log_dir})"
+            )
+        actions = await supervisor.start(actions_spec(settings, log_dir))
+        rasa = await supervisor.start(rasa_spec(settings, log_dir))
+        await supervisor.wait_healthy(actions, START_TIMEOUT)
+        await supervisor.wait_healthy(rasa, RASA_START_TIMEOUT)
+        if chat:
+            from bot.terminal_chat import run_terminal_chat
+
+            chat_task = asyncio.create_task(run_terminal_chat(settings))
+            return await _serve(supervisor, stop, extra=chat_task)
+        bot = await supervisor.start(bot_spec(settings))
+        await supervisor.wait_healthy(bot, START_TIMEOUT)
+        supervisor.say("semua layanan siap. Tekan Ctrl-C untuk berhenti.")
+        return await _serve(supervisor, stop)
+    except ServiceFailed as exc:
+        supervisor.say(f"ERROR: {exc}")
+        return 1
+    finally:
+        await supervisor.stop_all()
+
+
+async def _serve(
+    supervisor: Supervisor, stop: asyncio.Event, extra: asyncio.Task[None] | None = None
+) -> int:
+    stop_task = asyncio.create_task(stop.wait())
+    exit_task: asyncio.Task[Service] = asyncio.create_task(supervisor.wait_any_exit())
+    waiting: set[asyncio.Task[Any]] = {stop_task, exit_task}
+    if extra is not None:
+        waiting.add(extra)
+    done, pending = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    if exit_task in done:
+        crashed = exit_task.result()
+        supervisor.say(f"ERROR: {crashed.spec.name} exited unexpectedly; stopping everything")
+        return 1
+    if extra is not None and extra in done and extra.exception() is not None:
+        raise extra.exception()  # type: ignore[misc]
+    return 0

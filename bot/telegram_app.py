@@ -1,0 +1,97 @@
+"""All wiring of the Telegram front end in one place: handlers, rate limiter, start-up hooks."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, TypeAlias
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import handlers
+from bot.conversation import Assistant
+
+log = logging.getLogger(__name__)
+
+# The default Application (no custom context or persistence types).
+App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
+
+READY_LINE = "AKAR bot ready"
+
+BOT_COMMANDS = [
+    BotCommand("start", "Mulai dan lihat sapaan"),
+    BotCommand("bantuan", "Apa saja yang bisa ditanyakan"),
+    BotCommand("modul", "Lihat modul pelatihan AKAR"),
+    BotCommand("cod", "Tanya soal COD"),
+    BotCommand("ongkir", "Tanya soal ongkos kirim"),
+]
+
+
+def build_application(token: str, base_url: str, assistant: Assistant) -> App:
+    app = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base_url)
+        .base_file_url(
+            base_url.replace("/bot", "/file/bot") if base_url.endswith("/bot") else base_url
+        )
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(64)
+        .post_init(on_startup)
+        .post_shutdown(on_shutdown)
+        .build()
+    )
+    app.bot_data["assistant"] = assistant
+    add_handlers(app)
+    return app
+
+
+def add_handlers(app: App) -> None:
+    app.add_handler(CommandHandler("start", handlers.on_start))
+    app.add_handler(MessageHandler(filters.COMMAND, handlers.on_command))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.on_text))
+    app.add_handler(CallbackQueryHandler(handlers.on_button))
+    app.add_handler(
+        MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.on_unsupported)
+    )
+    app.add_error_handler(handlers.on_error)
+
+
+async def on_startup(app: App) -> None:
+    """Register the command menu and learn the model's intents before taking updates."""
+    assistant: Assistant = app.bot_data["assistant"]
+    await assistant.refresh_intents()
+    try:
+        await app.bot.set_my_commands(BOT_COMMANDS)
+    except Exception as exc:  # a menu is nice to have; never a reason not to start
+        log.warning("could not register bot commands: %s", exc)
+    log.info("%s as @%s", READY_LINE, app.bot.username)
+
+
+async def on_shutdown(app: App) -> None:
+    assistant: Assistant = app.bot_data["assistant"]
+    await assistant.aclose()
+
+
+def run(
+    app: App, *, webhook_url: str | None, webhook_port: int, secret: str | None
+) -> None:
+    """Block running the bot: long polling by default, a webhook when a public URL is set."""
+    if webhook_url:
+        app.run_webhook(
+            listen="0.0.0.0",
+            port=webhook_port,
+            webhook_url=webhook_url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,0 +1,69 @@
+"""Everything the bot itself (not Rasa's domain) says to a seller, in one place.
+
+Topic answers live in `domain.yml`; these are the front end's own replies for input Rasa never
+sees (stickers, photos, over-long text, stale buttons) and for outages.
+"""
+
+from __future__ import annotations
+
+from bot.rendering import Button
+
+TOPIC_BUTTONS: tuple[tuple[Button, ...], ...] = (
+    (Button("Soal COD", "/tanya_cod"), Button("Soal ongkir", "/tanya_ongkir")),
+    (Button("Toko sepi", "/tanya_algoritma"), Button("Lihat modul", "/lihat_modul")),
+)
+
+SERVICE_DOWN = (
+    "Maaf, Kak 🙏 Sistem kami sedang ada gangguan, jadi saya belum bisa menjawab sekarang. "
+    "Pesan Kakak sudah kami simpan. Coba kirim lagi beberapa menit lagi, ya."
+)
+
+TOO_LONG = (
+    "Pesan Kakak panjang sekali 🙏 Supaya saya bisa bantu dengan tepat, coba tulis "
+    'pertanyaannya lebih singkat, ya. Misalnya: "cara aktifkan COD".'
+)
+
+NO_WORDS = (
+    "😊 Ada yang bisa saya bantu soal jualan online, Kak? "
+    "Pilih topik di bawah atau ketik pertanyaan Kakak."
+)
+
+STALE_BUTTON = (
+    "Tombol ini sudah tidak berlaku, Kak. "
+    "Silakan ketik pertanyaan Kakak atau pilih dari menu di bawah, ya."
+)
+
+UNKNOWN_COMMAND = (
+    "Perintah itu belum saya kenal, Kak. Ketik /start untuk mulai, "
+    "atau langsung tulis pertanyaan Kakak."
+)
+
+UNSUPPORTED_BY_KIND: dict[str, str] = {
+    "sticker": (
+        "Stikernya lucu, Kak 😄 Tapi saya baru bisa membaca pesan teks. "
+        "Silakan ketik pertanyaan Kakak soal jualan online, ya."
+    ),
+    "photo": (
+        "Terima kasih fotonya, Kak. Maaf, saya belum bisa melihat gambar. "
+        'Coba ceritakan lewat teks, ya. Misalnya: "foto produk yang bagus gimana?"'
+    ),
+    "voice": (
+        "Maaf, Kak, saya belum bisa mendengarkan pesan suara. Boleh diketik saja pertanyaannya?"
+    ),
+    "document": ("Maaf, Kak, saya belum bisa membuka file. Silakan ketik pertanyaan Kakak, ya."),
+    "location": (
+        "Terima kasih, Kak. Saya belum bisa memakai lokasi. Kalau mau tanya ongkir, "
+        'ketik saja kota asal dan tujuannya. Misalnya: "ongkir dari Bandung ke Medan".'
+    ),
+    "contact": (
+        "Terima kasih, Kak. Demi keamanan, kontak yang dikirim tidak saya simpan. "
+        "Silakan ketik pertanyaan Kakak, ya."
+    ),
+}
+UNSUPPORTED_OTHER = (
+    "Maaf, Kak, jenis pesan ini belum bisa saya baca. Silakan ketik pertanyaan Kakak, ya."
+)
+
+
+def unsupported_text(kind: str) -> str:
+    return UNSUPPORTED_BY_KIND.get(kind, UNSUPPORTED_OTHER)

@@ -1,0 +1,92 @@
+"""`akar run` (what `make run` starts) as a newcomer would try it, then Ctrl-C.
+
+The bot talks to the Bot API emulator through TELEGRAM_API_BASE_URL; the test reads the
+supervisor's output to know when the stack is up and which child processes it started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import sys
+from pathlib import Path
+
+from bot.stack import PROJECT_ROOT
+from tests.emulator import TelegramEmulator
+from tests.harness import TOKEN, free_port
+
+READY = "semua layanan siap"
+STARTED = re.compile(r"started (\w+) \(pid (\d+)\)")
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def read_until(stream: asyncio.StreamReader, marker: str, seen: list[str]) -> None:
+    while True:
+        raw = await stream.readline()
+        if not raw:
+            raise AssertionError("akar run ended before: " + marker + "\n" + "\n".join(seen[-40:]))
+        line = raw.decode(errors="replace").rstrip()
+        seen.append(line)
+        if marker in line:
+            return
+
+
+async def test_akar_run_answers_on_telegram_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    emulator = TelegramEmulator()
+    await emulator.start()
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": emulator.base_url,
+        "RASA_PORT": str(free_port()),
+        "ACTION_SERVER_PORT": str(free_port()),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+    }
+    env.pop("RASA_URL", None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        start_new_session=True,
+    )
+    seen: list[str] = []
+    assert process.stdout is not None
+    try:
+        await asyncio.wait_for(read_until(process.stdout, READY, seen), timeout=240)
+        children = {m.group(1): int(m.group(2)) for m in map(STARTED.search, seen) if m}
+        assert set(children) == {"actions", "rasa", "bot"}
+
+        user = 7_100_000_001
+        emulator.inject_command(user, "/start", first_name="Budi")
+        welcome = await emulator.wait_for_sent(user, timeout=20)
+        assert "Budi" in welcome[0].text
+        emulator.inject_text(user, "kenapa toko saya sepi banget")
+        answer = await emulator.wait_for_sent(user, timeout=20)
+        assert answer[0].text
+
+        # Keep draining output so the supervisor never blocks on a full pipe.
+        drain = asyncio.create_task(process.stdout.read())
+        os.killpg(process.pid, signal.SIGINT)
+        code = await asyncio.wait_for(process.wait(), timeout=20)
+        await drain
+        assert code == 0
+        assert not [name for name, pid in children.items() if alive(pid)]
+    finally:
+        if process.returncode is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            await process.wait()
+        await emulator.stop()
