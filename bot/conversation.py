@@ -125,9 +125,7 @@ class Assistant:
             turn = await self._rasa.send(self.sender_id(who), text, metadata)
         except RasaUnavailable as exc:
             log.error("Rasa unavailable for message %s: %s", incoming_id, exc)
-            await self.store.finish_incoming(
-                incoming_id, status="rasa_unavailable", error=str(exc)
-            )
+            await self.store.finish_incoming(incoming_id, status="rasa_unavailable", error=str(exc))
             return Turn(incoming_id, local_reply(texts.SERVICE_DOWN, with_topics=False))
         messages = render_replies(turn.replies)
         if not messages:

@@ -46,6 +46,8 @@ def rasa_spec(settings: Settings, log_dir: Path | None) -> ServiceSpec:
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         },
         probe=rasa_client.is_ready,
+        port=settings.rasa_port,
+        port_setting="RASA_PORT",
         log_file=log_dir / "rasa.log" if log_dir else None,
     )
 
@@ -62,8 +64,11 @@ def actions_spec(settings: Settings, log_dir: Path | None) -> ServiceSpec:
             "--port",
             str(settings.action_server_port),
         ],
-        env={"PYTHONPATH": str(PROJECT_ROOT)},
+        # rasa-sdk listens on 0.0.0.0 unless told otherwise; Rasa is its only client.
+        env={"PYTHONPATH": str(PROJECT_ROOT), "SANIC_HOST": "127.0.0.1"},
         probe_url=f"http://127.0.0.1:{settings.action_server_port}/health",
+        port=settings.action_server_port,
+        port_setting="ACTION_SERVER_PORT",
         log_file=log_dir / "actions.log" if log_dir else None,
     )
 
@@ -101,7 +106,7 @@ async def run_stack(settings: Settings, *, chat: bool) -> int:
             return await _serve(supervisor, stop, extra=chat_task)
         bot = await supervisor.start(bot_spec(settings))
         await supervisor.wait_healthy(bot, START_TIMEOUT)
-        supervisor.say("semua layanan siap. Tekan Ctrl-C untuk berhenti.")
+        supervisor.say("all services ready; press Ctrl-C to stop")
         return await _serve(supervisor, stop)
     except ServiceFailed as exc:
         supervisor.say(f"ERROR: {exc}")

@@ -14,6 +14,7 @@ import contextlib
 import ctypes
 import os
 import signal
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -49,6 +50,8 @@ class ServiceSpec:
     probe: Callable[[], Awaitable[bool]] | None = None  # ...or this returns True...
     ready_line: str | None = None  # ...or this text appears in its output
     log_file: Path | None = None  # output to a file instead of the console (terminal chat)
+    port: int | None = None  # checked free before start, so a stray server is never mistaken
+    port_setting: str | None = None  # the setting to change when the port is taken
 
 
 @dataclass
@@ -57,6 +60,17 @@ class Service:
     process: asyncio.subprocess.Process
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     pump: asyncio.Task[None] | None = None
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """True when nothing listens on the port (sockets lingering in TIME_WAIT do not count)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 async def http_ok(url: str) -> bool:
@@ -85,6 +99,11 @@ class Supervisor:
         self._print(len(COLOURS) - 1, "akar", line)
 
     async def start(self, spec: ServiceSpec) -> Service:
+        if spec.port is not None and not port_is_free(spec.port):
+            raise ServiceFailed(
+                f"port {spec.port} for {spec.name} is already in use by another process; "
+                f"stop that process or set {spec.port_setting or 'another port'}"
+            )
         env = {**os.environ, **spec.env, "PYTHONUNBUFFERED": "1"}
         if spec.log_file:
             spec.log_file.parent.mkdir(parents=True, exist_ok=True)

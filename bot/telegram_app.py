@@ -81,9 +81,7 @@ async def on_shutdown(app: App) -> None:
     await assistant.aclose()
 
 
-def run(
-    app: App, *, webhook_url: str | None, webhook_port: int, secret: str | None
-) -> None:
+def run(app: App, *, webhook_url: str | None, webhook_port: int, secret: str | None) -> None:
     """Block running the bot: long polling by default, a webhook when a public URL is set."""
     if webhook_url:
         app.run_webhook(

@@ -17,7 +17,7 @@ from bot.stack import PROJECT_ROOT
 from tests.emulator import TelegramEmulator
 from tests.harness import TOKEN, free_port
 
-READY = "semua layanan siap"
+READY = "all services ready"
 STARTED = re.compile(r"started (\w+) \(pid (\d+)\)")
 
 
