@@ -202,7 +202,7 @@ class AsyncEmulatorClient:
         self,
         chat_id: int,
         count: int = 1,
-        timeout: float = 10.0,  # noqa: ASYNC109 - sent to the server, which does the waiting
+        timeout: float = 10.0,
         since: int | None = None,
     ) -> list[SentMessage]:
         found = await self._run(_Requests.wait(chat_id, count, timeout, since))

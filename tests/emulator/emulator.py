@@ -156,7 +156,7 @@ class TelegramEmulator(Injector):
         self,
         chat_id: int,
         count: int = 1,
-        timeout: float = 10.0,  # noqa: ASYNC109 - part of the API tests are written against
+        timeout: float = 10.0,
         after: int | None = None,
     ) -> list[SentMessage]:
         """Wait until the bot sent at least `count` messages to `chat_id` since `after` (an
@@ -176,7 +176,7 @@ class TelegramEmulator(Injector):
 
     async def wait_for_polling(
         self,
-        timeout: float = 10.0,  # noqa: ASYNC109 - part of the API tests are written against
+        timeout: float = 10.0,
     ) -> None:
         """Wait until a getUpdates long poll is being held open, i.e. the bot is listening."""
         await self.state.changed.wait_for(
@@ -187,7 +187,7 @@ class TelegramEmulator(Injector):
         self,
         method: str,
         predicate: Callable[[ApiCall], bool] | None = None,
-        timeout: float = 10.0,  # noqa: ASYNC109 - part of the API tests are written against
+        timeout: float = 10.0,
         since: int = 0,
     ) -> ApiCall:
         """The first call of `method` (failed ones included) from index `since` on that

@@ -83,7 +83,7 @@ class Notifier:
     async def wait_for(
         self,
         check: Callable[[], T | None],
-        timeout: float | None,  # noqa: ASYNC109 - a deadline for the whole wait, not one step
+        timeout: float | None,
     ) -> T:
         """Return `check()` once it is not None; raise TimeoutError after `timeout` seconds."""
         async with asyncio.timeout(timeout):
