@@ -123,26 +123,29 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _deliver(context, who, turn)
 
 
+# Message attribute -> stored kind, checked in order: a GIF (animation) also carries a
+# `document`, and a location inside a venue message is still a location.
+_MEDIA_KINDS: tuple[tuple[str, str], ...] = (
+    ("sticker", "sticker"),
+    ("animation", "sticker"),
+    ("photo", "photo"),
+    ("voice", "voice"),
+    ("video_note", "voice"),
+    ("audio", "voice"),
+    ("video", "video"),
+    ("document", "document"),
+    ("location", "location"),
+    ("contact", "contact"),
+)
+
+
 def message_kind(update: Update) -> str:
     message = update.effective_message
     if message is None:
         return "other"
-    for kind in (
-        "sticker",
-        "photo",
-        "voice",
-        "video_note",
-        "audio",
-        "video",
-        "document",
-        "location",
-        "contact",
-        "animation",
-        "poll",
-        "dice",
-    ):
-        if getattr(message, kind, None):
-            return {"video_note": "voice", "audio": "voice", "animation": "sticker"}.get(kind, kind)
+    for attribute, kind in _MEDIA_KINDS:
+        if getattr(message, attribute, None):
+            return kind
     return "other"
 
 

@@ -50,6 +50,7 @@ UNSUPPORTED_BY_KIND: dict[str, str] = {
     "voice": (
         "Maaf, Kak, saya belum bisa mendengarkan pesan suara. Boleh diketik saja pertanyaannya?"
     ),
+    "video": ("Maaf, Kak, saya belum bisa menonton video. Boleh diketik saja pertanyaannya?"),
     "document": ("Maaf, Kak, saya belum bisa membuka file. Silakan ketik pertanyaan Kakak, ya."),
     "location": (
         "Terima kasih, Kak. Saya belum bisa memakai lokasi. Kalau mau tanya ongkir, "

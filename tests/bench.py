@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import platform
 import statistics
 import tempfile
@@ -31,6 +32,13 @@ QUESTIONS = [
 ]
 
 
+def cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.machine()
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
@@ -39,7 +47,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def summary(name: str, millis: list[float]) -> str:
     return (
-        f"{name:<34} n={len(millis):<4} p50={percentile(millis, 50):7.1f} ms  "
+        f"{name:<38} n={len(millis):<4} p50={percentile(millis, 50):7.1f} ms  "
         f"p95={percentile(millis, 95):7.1f} ms  mean={statistics.fmean(millis):7.1f} ms"
     )
 
@@ -69,7 +77,7 @@ async def bench(rounds: int) -> None:
                 if i >= 5:  # the first few include warm-up of the dialogue path
                     reply_ms.append((time.perf_counter() - start) * 1000)
 
-    print(f"machine: {platform.node()} {platform.machine()} {platform.processor() or ''}".strip())
+    print(f"machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(summary("Rasa /model/parse", parse_ms))
     print(summary("question -> first reply (full stack)", reply_ms))
 
