@@ -71,10 +71,7 @@ def route_text(route: Route) -> str | None:
         where = f"dari {route.origin}"
     else:
         where = "untuk " + " dan ".join(route.unassigned)
-    return (
-        f"Pengiriman {where} ya, Kak 📦 Tarif pastinya tergantung kurir dan layanan yang "
-        "dipilih, jadi ini cara menghitung dan mengeceknya:"
-    )
+    return f"Pengiriman {where} ya, Kak 📦 Ini cara menghitung dan mengecek ongkirnya:"
 
 
 class ActionSebutRute(Action):
