@@ -1,8 +1,10 @@
-"""What the assistant does when the NLU is not sure (`nlu_fallback`).
+"""What the assistant does when the NLU is not sure (`nlu_fallback`): two stages.
 
 Guessing wrong makes a new seller lose trust, and a bare "I don't understand" leaves them stuck.
-So the seller gets the two or three topics the model found likeliest as buttons, plus a way to
-reach a person.
+First miss: the two topics the model found likeliest as buttons, plus "Bukan keduanya".
+Second miss in a row (another unclear message, or "Bukan keduanya"): the offer of a person.
+The count comes from the conversation itself (consecutive `nlu_fallback` turns), so no slot
+has to be reset after every other answer.
 """
 
 # rasa_sdk ships no type information, so its base classes are `Any` to mypy.
@@ -20,20 +22,25 @@ from rasa_sdk.types import DomainDict
 from actions.labels import (
     DEFAULT_TOPICS,
     MINTA_BANTUAN_MANUSIA,
+    TANYA_LAGI,
     TOPIC_LABELS,
     Button,
     button,
     topic_button,
 )
 
-MAX_CANDIDATES: Final = 3
+MAX_CANDIDATES: Final = 2
+NLU_FALLBACK: Final = "nlu_fallback"
+# "Bukan keduanya" sends the fallback intent itself: it is a miss like an unclear message.
+BUKAN_KEDUANYA: Final = "Bukan keduanya"
 # Below this the model is only guessing; suggesting such a topic would look random.
 MIN_CANDIDATE_CONFIDENCE: Final = 0.1
 
-FALLBACK_TEXT: Final = (
-    "Maaf, Kak, saya belum yakin maksud pertanyaannya 🙏\n"
-    "Apakah tentang salah satu topik ini? Kalau bukan, coba tulis dengan kata lain, "
-    "atau hubungi tim kami."
+FALLBACK_TEXT: Final = "Maaf, Kak, saya belum yakin maksud pertanyaannya 🙏\nMaksud Kakak tentang:"
+HANDOFF_OFFER_TEXT: Final = (
+    "Maaf, Kak, saya masih belum bisa menangkap maksudnya 🙏\n"
+    "Mau saya teruskan ke tim pendamping AKAR? Mereka akan membantu langsung. "
+    "Atau coba tulis pertanyaannya dengan kata lain."
 )
 
 
@@ -70,12 +77,29 @@ def candidate_topics(
 
 def fallback_buttons(intent_ranking: Iterable[dict[str, Any]] | None) -> list[Button]:
     buttons = [topic_button(intent) for intent in candidate_topics(intent_ranking)]
-    buttons.append(button("Hubungi tim", MINTA_BANTUAN_MANUSIA))
+    buttons.append(button(BUKAN_KEDUANYA, NLU_FALLBACK))
     return buttons
 
 
+def handoff_buttons() -> list[Button]:
+    return [button("Ya, hubungi tim", MINTA_BANTUAN_MANUSIA), button("Lihat topik", TANYA_LAGI)]
+
+
+def consecutive_misses(events: Iterable[dict[str, Any]]) -> int:
+    """How many of the latest user turns in a row the NLU could not place."""
+    misses = 0
+    for event in reversed(list(events)):
+        if event.get("event") != "user":
+            continue
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if intent != NLU_FALLBACK:
+            break
+        misses += 1
+    return misses
+
+
 class ActionTawarkanTopik(Action):
-    """Answers `nlu_fallback` with the likeliest topics as buttons and "Hubungi tim"."""
+    """Answers `nlu_fallback`: likeliest topics first, the offer of a person on a second miss."""
 
     def name(self) -> str:
         return "action_tawarkan_topik"
@@ -86,6 +110,9 @@ class ActionTawarkanTopik(Action):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[dict[str, Any]]:
+        if consecutive_misses(tracker.events) >= 2:
+            dispatcher.utter_message(text=HANDOFF_OFFER_TEXT, buttons=handoff_buttons())
+            return []
         ranking = (tracker.latest_message or {}).get("intent_ranking")
         dispatcher.utter_message(text=FALLBACK_TEXT, buttons=fallback_buttons(ranking))
         return []

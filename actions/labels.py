@@ -8,6 +8,7 @@ short enough for two buttons side by side on a phone. The titles match the butto
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 MAX_PAYLOAD_BYTES: Final = 60
@@ -52,3 +53,51 @@ def button(title: str, intent: str) -> Button:
 def topic_button(intent: str) -> Button:
     """The button for a topic intent, titled with its seller-facing label."""
     return button(TOPIC_LABELS[intent], intent)
+
+
+TANYA_LAGI_TITLE: Final = "Tanya lagi"
+
+
+# The AKAR training module each topic belongs to: (topik key, number, full title, button label).
+# Modules become real lessons in issue #4; until then the button opens the module's overview.
+@dataclass(frozen=True)
+class Module:
+    key: str
+    number: int
+    title: str
+    short: str
+
+
+MODULES: Final[tuple[Module, ...]] = (
+    Module("daftar_toko", 1, "Memulai toko online", "Buka toko"),
+    Module("cod", 2, "COD tanpa rugi", "COD"),
+    Module("ongkir", 3, "Ongkos kirim dan logistik", "Ongkir"),
+    Module("algoritma", 4, "Memahami algoritma platform", "Algoritma"),
+    Module("listing_produk", 5, "Foto dan deskripsi produk", "Foto & judul"),
+    Module("harga", 6, "Harga, margin dan biaya platform", "Harga"),
+    Module("pemasaran_digital", 7, "Pemasaran digital", "Promosi"),
+    Module("retur_komplain", 8, "Layanan pelanggan, retur dan ulasan", "Retur & ulasan"),
+    Module("keamanan_akun", 9, "Keamanan akun dan anti-penipuan", "Keamanan"),
+    Module("aturan_hukum", 10, "Aturan jual beli online", "Aturan"),
+    Module("pembayaran", 11, "Saldo dan pembayaran toko", "Pembayaran"),
+)
+MODULE_BY_KEY: Final[dict[str, Module]] = {module.key: module for module in MODULES}
+
+
+def module_for_topic(intent: str) -> Module | None:
+    """`tanya_cod` -> the COD module; topics without a module of their own give None."""
+    return MODULE_BY_KEY.get(intent.removeprefix("tanya_"))
+
+
+def module_button(intent: str) -> Button:
+    """The "📚 Modul ..." button that ends every topic answer (all modules if none fits)."""
+    module = module_for_topic(intent)
+    if module is None:
+        return button("📚 Lihat semua modul", LIHAT_MODUL)
+    payload = f'/{LIHAT_MODUL}{{"topik":"{module.key}"}}'
+    if len(payload.encode("utf-8")) > MAX_PAYLOAD_BYTES:
+        raise ValueError(f"payload {payload!r} exceeds {MAX_PAYLOAD_BYTES} bytes")
+    title = f"📚 Modul {module.short}"
+    if len(title) > MAX_TITLE_CHARS:
+        raise ValueError(f"button title {title!r} exceeds {MAX_TITLE_CHARS} characters")
+    return {"title": title, "payload": payload}

@@ -1,8 +1,7 @@
-"""Acknowledges the cities of an ongkir question ("ongkir ke medan dari bandung brp ya").
+"""Reads the route of an ongkir question ("ongkir ke medan dari bandung brp ya").
 
 The assistant cannot quote a live tariff, but repeating the route shows the seller they were
-understood before the general explanation (`utter_ongkir`) follows. Without a city it says
-nothing, and the explanation stands alone.
+understood before the answer follows (actions/topic_answer.py). Without a city it says nothing.
 """
 
 # rasa_sdk ships no type information, so its base classes are `Any` to mypy.
@@ -13,10 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-
-from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.interfaces import Action, Tracker
-from rasa_sdk.types import DomainDict
 
 KOTA = "kota"
 
@@ -72,21 +67,3 @@ def route_text(route: Route) -> str | None:
     else:
         where = "untuk " + " dan ".join(route.unassigned)
     return f"Pengiriman {where} ya, Kak 📦 Ini cara menghitung dan mengecek ongkirnya:"
-
-
-class ActionSebutRute(Action):
-    """Before `utter_ongkir`: repeats the origin/destination cities when the seller named any."""
-
-    def name(self) -> str:
-        return "action_sebut_rute"
-
-    async def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[dict[str, Any]]:
-        text = route_text(route_from((tracker.latest_message or {}).get("entities")))
-        if text:
-            dispatcher.utter_message(text=text)
-        return []

@@ -20,7 +20,14 @@ log = logging.getLogger(__name__)
 # Longer messages are stored but not sent to the NLU: a wall of text is never one question,
 # and the classifier's cost grows with length.
 MAX_NLU_CHARS = 1000
-PAYLOAD_PATTERN = re.compile(r"^/[a-z][a-z0-9_]{0,58}$")
+# "/intent" or "/intent{"entity":"value"}" with one simple entity (module buttons carry the topic).
+# Anything else in callback data is stale or tampered with and never reaches Rasa.
+PAYLOAD_PATTERN = re.compile(
+    r'^/(?P<intent>[a-z][a-z0-9_]{0,58})(\{"[a-z_]{1,20}":"[a-z0-9_]{1,30}"\})?$'
+)
+# Rasa's built-in intents, absent from the domain's intent list. "Bukan keduanya" on the fallback
+# menu sends `nlu_fallback`: the seller says the bot has not understood yet.
+DEFAULT_INTENTS = frozenset({"nlu_fallback"})
 _HAS_WORD = re.compile(r"\w", re.UNICODE)
 
 
@@ -57,9 +64,11 @@ class Assistant:
         return str(who.chat_id)
 
     def is_valid_payload(self, payload: str) -> bool:
-        if not PAYLOAD_PATTERN.match(payload):
+        match = PAYLOAD_PATTERN.match(payload)
+        if match is None or len(payload.encode("utf-8")) > 64:
             return False
-        return not self.known_intents or payload[1:] in self.known_intents
+        intent = match["intent"]
+        return not self.known_intents or intent in self.known_intents or intent in DEFAULT_INTENTS
 
     async def handle_text(
         self,

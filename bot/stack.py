@@ -42,6 +42,10 @@ def rasa_spec(settings: Settings, log_dir: Path | None) -> ServiceSpec:
         ],
         env={
             "ACTION_ENDPOINT_URL": settings.action_endpoint_url,
+            # The model names its custom NLU component by module path (akar_nlu.components).
+            "PYTHONPATH": str(PROJECT_ROOT),
+            # No network here, and no usage data leaves a seller-facing deployment.
+            "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         },

@@ -1,0 +1,305 @@
+"""Topic answers, the chargeable-weight calculation and the module button, run against real
+rasa_sdk trackers and dispatchers (the way the action server calls them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.interfaces import Action, Tracker
+
+from actions.chargeable_weight import (
+    chargeable_weight,
+    explain,
+    format_number,
+    parse_dimensions,
+    parse_weight,
+    round_up_kg,
+)
+from actions.labels import MAX_PAYLOAD_BYTES, MAX_TITLE_CHARS, MODULES, TOPIC_LABELS, module_button
+from actions.modules import ActionLihatModul
+from actions.topic_answer import ActionHitungBerat, ActionJawabTopik, chosen_response
+from actions.weight_form import ValidateHitungBeratForm
+
+
+def tracker(latest: dict[str, Any], slots: dict[str, Any] | None = None) -> Tracker:
+    return Tracker.from_dict(
+        {
+            "sender_id": "7000000001",
+            "slots": slots or {},
+            "latest_message": latest,
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        }
+    )
+
+
+async def run(
+    action: Action, latest: dict[str, Any], slots: dict[str, Any] | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker(latest, slots), {})
+    return dispatcher.messages, events
+
+
+def selector(*ranked: tuple[str, float]) -> dict[str, Any]:
+    """Rasa's `response_selector` block for one selector over every retrieval intent."""
+    ranking = [{"intent_response_key": key, "confidence": c} for key, c in ranked]
+    return {
+        "all_retrieval_intents": sorted({key.split("/")[0] for key, _ in ranked}),
+        "default": {
+            "response": {
+                "intent_response_key": ranked[0][0],
+                "utter_action": f"utter_{ranked[0][0]}",
+                "confidence": ranked[0][1],
+            },
+            "ranking": ranking,
+        },
+    }
+
+
+def message(intent: str, text: str = "...", entities: Any = None, **extra: Any) -> dict[str, Any]:
+    return {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.95},
+        "entities": entities or [],
+        **extra,
+    }
+
+
+def entity(name: str, value: str, role: str | None = None) -> dict[str, Any]:
+    found: dict[str, Any] = {"entity": name, "value": value}
+    if role:
+        found["role"] = role
+    return found
+
+
+# --- choosing the answer -------------------------------------------------------------------------
+
+
+def test_the_best_answer_inside_the_topic_wins_over_another_topics_answer() -> None:
+    latest = message(
+        "tanya_cod",
+        response_selector=selector(
+            ("tanya_ongkir/siapa_bayar", 0.5), ("tanya_cod/biaya", 0.3), ("tanya_cod/risiko", 0.1)
+        ),
+    )
+    assert chosen_response(latest, "tanya_cod") == "utter_tanya_cod/biaya"
+    assert chosen_response(latest, "tanya_ongkir") == "utter_tanya_ongkir/siapa_bayar"
+    assert chosen_response(latest, "tanya_harga") is None
+    assert chosen_response({}, "tanya_cod") is None
+    assert chosen_response({"response_selector": {"default": None}}, "tanya_cod") is None
+
+
+async def test_topic_answer_is_the_selected_response_with_the_module_button() -> None:
+    latest = message(
+        "tanya_cod", "cara aktifin cod gmn", response_selector=selector(("tanya_cod/aktifkan", 0.9))
+    )
+    [answer], events = await run(ActionJawabTopik(), latest)
+    assert answer["response"] == "utter_tanya_cod/aktifkan"
+    assert [b["payload"] for b in answer["buttons"]] == [
+        '/lihat_modul{"topik":"cod"}',
+        "/tanya_lagi",
+    ]
+    assert answer["buttons"][0]["title"] == "📚 Modul COD"
+    assert events == []
+
+
+async def test_topic_button_without_text_gets_the_topic_overview() -> None:
+    [answer], _ = await run(ActionJawabTopik(), message("tanya_algoritma", "/tanya_algoritma"))
+    assert answer["response"] == "utter_algoritma"
+    assert answer["buttons"][0]["payload"] == '/lihat_modul{"topik":"algoritma"}'
+
+
+async def test_non_topic_intent_is_handed_to_the_fallback() -> None:
+    messages, events = await run(ActionJawabTopik(), message("sapa"))
+    assert messages == []
+    assert events == [FollowupAction("action_tawarkan_topik")]
+
+
+async def test_ongkir_with_a_route_repeats_it_before_the_answer() -> None:
+    latest = message(
+        "tanya_ongkir",
+        "ongkir ke mks dr bdg brp",
+        [entity("kota", "Makassar", "tujuan"), entity("kota", "Bandung", "asal")],
+        response_selector=selector(("tanya_ongkir/cek_tarif", 0.8)),
+    )
+    [route, answer], events = await run(ActionJawabTopik(), latest)
+    assert route["text"].startswith("Pengiriman dari Bandung ke Makassar ya, Kak")
+    assert answer["response"] == "utter_tanya_ongkir/cek_tarif"
+    assert events == [SlotSet("berat", None), SlotSet("dimensi", None)]
+
+
+# --- chargeable weight ---------------------------------------------------------------------------
+
+
+async def test_ongkir_with_weight_and_size_gets_the_calculation() -> None:
+    latest = message(
+        "tanya_ongkir",
+        "paket 1,2 kg ukuran 40x30x20 cm kena brp kg",
+        [entity("berat", "1,2 kg"), entity("dimensi", "40x30x20 cm")],
+        response_selector=selector(("tanya_ongkir/hitung_berat", 0.9)),
+    )
+    [answer], events = await run(ActionJawabTopik(), latest)
+    assert "40 × 30 × 20 ÷ 6000 = 4 kg" in answer["text"]
+    assert "ditagih 4 kg" in answer["text"]
+    assert "cek ketentuan kurir" in answer["text"]
+    assert answer["buttons"][0]["payload"] == '/lihat_modul{"topik":"ongkir"}'
+    assert events == [SlotSet("berat", None), SlotSet("dimensi", None)]
+
+
+@pytest.mark.parametrize(
+    ("entities", "sub"),
+    [
+        ([entity("dimensi", "30x20x10")], "cek_tarif"),
+        ([entity("berat", "2 kg")], "hitung_berat"),
+        ([entity("berat", "2 kg")], "berat_volume"),
+    ],
+)
+async def test_a_half_given_size_starts_the_form(entities: list[dict[str, Any]], sub: str) -> None:
+    latest = message(
+        "tanya_ongkir", entities=entities, response_selector=selector((f"tanya_ongkir/{sub}", 0.9))
+    )
+    messages, events = await run(ActionJawabTopik(), latest)
+    assert messages == []
+    assert events == [FollowupAction("hitung_berat_form")]
+
+
+async def test_weight_alone_in_a_price_question_does_not_start_the_form() -> None:
+    latest = message(
+        "tanya_ongkir",
+        "kirim 1 kg ke medan brp",
+        [entity("berat", "1 kg"), entity("kota", "Medan", "tujuan")],
+        response_selector=selector(("tanya_ongkir/cek_tarif", 0.9)),
+    )
+    messages, _ = await run(ActionJawabTopik(), latest)
+    assert messages[-1]["response"] == "utter_tanya_ongkir/cek_tarif"
+
+
+async def test_the_form_result_is_calculated_and_the_slots_cleared() -> None:
+    [answer], events = await run(
+        ActionHitungBerat(),
+        message("tanya_ongkir"),
+        {"berat": "800 gram", "dimensi": "20 x 15 x 10"},
+    )
+    assert "ditagih 1 kg" in answer["text"]
+    assert events == [SlotSet("berat", None), SlotSet("dimensi", None)]
+    [answer], _ = await run(ActionHitungBerat(), message("tanya_ongkir"), {"berat": "??"})
+    assert answer["response"] == "utter_hitung_berat_gagal"
+
+
+def test_form_validation_accepts_readable_answers_and_asks_again_otherwise() -> None:
+    form = ValidateHitungBeratForm()
+    dispatcher = CollectingDispatcher()
+    empty = tracker(message("tanya_ongkir"))
+    assert form.validate_berat("1,5kg", dispatcher, empty, {}) == {"berat": "1,5kg"}
+    assert form.validate_berat("berat nya 2", dispatcher, empty, {}) == {"berat": None}
+    assert form.validate_dimensi("30 x 20 x 10 cm", dispatcher, empty, {}) == {
+        "dimensi": "30 x 20 x 10 cm"
+    }
+    assert form.validate_dimensi("gede bgt", dispatcher, empty, {}) == {"dimensi": None}
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_berat_tidak_terbaca",
+        "utter_dimensi_tidak_terbaca",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "kg", "assumed"),
+    [
+        ("1,5kg", 1.5, False),
+        ("1.5 kilo", 1.5, False),
+        ("500 gram", 0.5, False),
+        ("300gr", 0.3, False),
+        ("2 ons", 0.2, False),
+        ("paket 2 kg ukuran 30x20x10 cm", 2, False),
+        ("1,2", 1.2, True),
+        ("750", 0.75, True),
+    ],
+)
+def test_weights_in_the_forms_sellers_write(text: str, kg: float, assumed: bool) -> None:
+    weight = parse_weight(text)
+    assert weight is not None and weight.kg == pytest.approx(kg) and weight.assumed_unit is assumed
+
+
+@pytest.mark.parametrize("text", ["", "2 kali", "30x20x10", "x10 promo", "0 kg", "5000 kg"])
+def test_non_weights_are_not_read_as_weights(text: str) -> None:
+    assert parse_weight(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "30x20x10",
+        "30 x 20 x 10 cm",
+        "30*20*10cm",
+        "30×20×10",
+        "p30 l20 t10",
+        "30 20 10",
+        "0,3x0,2x0,1 m",
+    ],
+)
+def test_dimensions_in_the_forms_sellers_write(text: str) -> None:
+    dims = parse_dimensions(text)
+    assert dims is not None and dims.volume_cm3 == pytest.approx(6000)
+
+
+@pytest.mark.parametrize("text", ["", "30x20", "gede", "1 kg", "0x20x10", "30x20x5000"])
+def test_non_dimensions_are_rejected(text: str) -> None:
+    assert parse_dimensions(text) is None
+
+
+def test_rounding_and_tolerance() -> None:
+    assert round_up_kg(0.2) == 1
+    assert round_up_kg(1.0) == 1
+    assert round_up_kg(1.01) == 2
+    assert round_up_kg(1.3, tolerance_kg=0.3) == 1
+    assert round_up_kg(1.31, tolerance_kg=0.3) == 2
+
+
+def test_actual_weight_wins_for_a_small_heavy_parcel() -> None:
+    weight, dims = parse_weight("3 kg"), parse_dimensions("20x10x10")
+    assert weight is not None and dims is not None
+    result = chargeable_weight(weight, dims)
+    assert not result.volumetric_wins and result.billed_kg == 3
+    text = explain(result, dims, weight)
+    assert "(berat asli)" in text and "kardus" not in text
+    assert format_number(0.333) == "0,33" and format_number(2.0) == "2"
+
+
+def test_tolerance_example_is_mentioned_only_when_it_changes_the_result() -> None:
+    weight, dims = parse_weight("1,25 kg"), parse_dimensions("10x10x10")
+    assert weight is not None and dims is not None
+    result = chargeable_weight(weight, dims)
+    assert result.billed_kg == 2 and result.billed_kg_with_example_tolerance == 1
+    assert "misalnya kelebihan" in explain(result, dims, weight)
+
+
+# --- modules --------------------------------------------------------------------------------------
+
+
+def test_every_topic_has_a_module_button_that_fits_telegram() -> None:
+    for intent in TOPIC_LABELS:
+        button = module_button(intent)
+        assert len(button["payload"].encode()) <= MAX_PAYLOAD_BYTES
+        assert len(button["title"]) <= MAX_TITLE_CHARS
+    assert module_button("tanya_program_akar")["payload"] == "/lihat_modul"
+    assert len({m.number for m in MODULES}) == len(MODULES)
+
+
+async def test_module_button_opens_that_modules_overview() -> None:
+    latest = message("lihat_modul", entities=[entity("topik", "ongkir")])
+    [answer], _ = await run(ActionLihatModul(), latest)
+    assert answer["text"].startswith("📚 Modul 3: Ongkos kirim dan logistik")
+    assert [b["payload"] for b in answer["buttons"]] == ["/tanya_ongkir", "/tanya_lagi"]
+
+
+@pytest.mark.parametrize("entities", [[], [entity("topik", "tidak_ada")], None])
+async def test_module_list_without_a_known_topic(entities: Any) -> None:
+    [answer], _ = await run(ActionLihatModul(), message("lihat_modul", entities=entities))
+    assert answer["response"] == "utter_lihat_modul"

@@ -1,0 +1,300 @@
+"""Honest NLU evaluation on held-out data: intents, fallback, entities, latency, confusion matrix.
+
+Runs in the Rasa environment (.venv-rasa, Python 3.10):
+
+    .venv-rasa/bin/python tools/evaluate_nlu.py --model models/akar.tar.gz \
+        --data tests/nlu/test_nlu.yml --name heldout --out results/eval [--min-macro-f1 0.85]
+
+Why not only `rasa test nlu`: its macro average counts `nlu_fallback` as a class of its own
+(with no support, precision 0), and it scores entities per token. Here macro-F1 is over the
+intents of the test set, a fallback counts as a miss for the true intent (and is reported as a
+rate), and an entity counts only if type, start and end all match the annotation. Cross-
+validation stays with `rasa test nlu --cross-validation` (see the Makefile's `eval`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+# The model names its custom component by module path (akar_nlu.components.TokenNormaliser).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+NLU_FALLBACK = "nlu_fallback"
+OUT_OF_SCOPE = "di_luar_topik"
+# Entities the NLU extracts; `topik` only ever comes from button payloads.
+EVALUATED_ENTITIES = {"kota", "platform", "kurir", "berat", "dimensi"}
+
+Span = tuple[str, int, int]
+
+
+def gold_examples(path: str) -> list[dict[str, Any]]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(path, language="id")
+    examples = []
+    for message in data.intent_examples:
+        examples.append(
+            {
+                "text": message.get("text"),
+                "intent": message.get("intent"),
+                "entities": [
+                    {
+                        "entity": e["entity"],
+                        "start": e["start"],
+                        "end": e["end"],
+                        "role": e.get("role"),
+                    }
+                    for e in message.get("entities", []) or []
+                ],
+            }
+        )
+    return examples
+
+
+async def predict(model: str, examples: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(model)
+    # Warm-up: the first parse builds TensorFlow's graph and would distort the latency figures.
+    await agent.parse_message("halo")
+    predictions = []
+    for example in examples:
+        started = time.perf_counter()
+        parsed = await agent.parse_message(example["text"])
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        predictions.append(
+            {
+                "intent": (parsed.get("intent") or {}).get("name"),
+                "confidence": (parsed.get("intent") or {}).get("confidence"),
+                "entities": [
+                    {
+                        "entity": e["entity"],
+                        "start": e["start"],
+                        "end": e["end"],
+                        "role": e.get("role"),
+                        "value": e.get("value"),
+                    }
+                    for e in parsed.get("entities", [])
+                    if e.get("entity") in EVALUATED_ENTITIES
+                ],
+                "latency_ms": elapsed_ms,
+            }
+        )
+    return predictions
+
+
+def intent_metrics(gold: list[str], predicted: list[str]) -> dict[str, Any]:
+    from sklearn.metrics import precision_recall_fscore_support
+
+    labels = sorted(set(gold))
+    precision, recall, f1, support = precision_recall_fscore_support(
+        gold, predicted, labels=labels, zero_division=0
+    )
+    per_intent = {
+        label: {
+            "precision": round(float(p), 4),
+            "recall": round(float(r), 4),
+            "f1": round(float(f), 4),
+            "support": int(s),
+        }
+        for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
+    }
+    in_scope = [p for g, p in zip(gold, predicted, strict=True) if g != OUT_OF_SCOPE]
+    return {
+        "macro_f1": round(float(statistics.fmean(f1)), 4),
+        "accuracy": round(sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold), 4),
+        "in_scope_fallback_rate": round(
+            sum(p == NLU_FALLBACK for p in in_scope) / max(1, len(in_scope)), 4
+        ),
+        "per_intent": per_intent,
+    }
+
+
+def entity_metrics(
+    gold: list[list[dict[str, Any]]], predicted: list[list[dict[str, Any]]]
+) -> dict[str, Any]:
+    """Exact-span F1 (type + start + end), micro over all entities and per entity type."""
+    counts: dict[str, Counter] = {}
+    role_total = role_correct = 0
+    for gold_entities, predicted_entities in zip(gold, predicted, strict=True):
+        gold_spans: set[Span] = {(e["entity"], e["start"], e["end"]) for e in gold_entities}
+        predicted_spans: set[Span] = {
+            (e["entity"], e["start"], e["end"]) for e in predicted_entities
+        }
+        for span in gold_spans | predicted_spans:
+            bucket = counts.setdefault(span[0], Counter())
+            if span in gold_spans and span in predicted_spans:
+                bucket["tp"] += 1
+            elif span in predicted_spans:
+                bucket["fp"] += 1
+            else:
+                bucket["fn"] += 1
+        predicted_roles = {
+            (e["entity"], e["start"], e["end"]): e.get("role") for e in predicted_entities
+        }
+        for e in gold_entities:
+            if e.get("role"):
+                role_total += 1
+                role_correct += (
+                    predicted_roles.get((e["entity"], e["start"], e["end"])) == e["role"]
+                )
+
+    def f1(c: Counter) -> dict[str, Any]:
+        precision = c["tp"] / max(1, c["tp"] + c["fp"])
+        recall = c["tp"] / max(1, c["tp"] + c["fn"])
+        score = 2 * precision * recall / max(1e-9, precision + recall)
+        return {
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "f1": round(score, 4),
+            "support": c["tp"] + c["fn"],
+        }
+
+    total = sum(counts.values(), Counter())
+    return {
+        "micro_f1": f1(total)["f1"],
+        "role_accuracy": round(role_correct / max(1, role_total), 4),
+        "per_entity": {name: f1(c) for name, c in sorted(counts.items())},
+    }
+
+
+def plot_confusion(gold: list[str], predicted: list[str], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import confusion_matrix
+
+    labels = sorted(set(gold)) + ([NLU_FALLBACK] if NLU_FALLBACK in predicted else [])
+    labels += sorted(set(predicted) - set(labels))
+    matrix = confusion_matrix(gold, predicted, labels=labels)
+    size = max(8, len(labels) * 0.45)
+    figure, axes = plt.subplots(figsize=(size, size))
+    axes.imshow(matrix, cmap="Blues")
+    axes.set_xticks(range(len(labels)), labels, rotation=90, fontsize=8)
+    axes.set_yticks(range(len(labels)), labels, fontsize=8)
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("true")
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            if matrix[i, j]:
+                colour = "white" if matrix[i, j] > matrix.max() / 2 else "black"
+                axes.text(
+                    j, i, str(matrix[i, j]), ha="center", va="center", fontsize=7, color=colour
+                )
+    axes.set_title(f"Intent confusion: {path.parent.name}")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def evaluate(model: str, data: str, name: str, out: Path) -> dict[str, Any]:
+    examples = gold_examples(data)
+    predictions = asyncio.run(predict(model, examples))
+    gold_intents = [e["intent"] for e in examples]
+    predicted_intents = [p["intent"] or NLU_FALLBACK for p in predictions]
+    latencies = [p["latency_ms"] for p in predictions]
+    report = {
+        "name": name,
+        "data": data,
+        "model": model,
+        "messages": len(examples),
+        "intents": intent_metrics(gold_intents, predicted_intents),
+        "entities": entity_metrics(
+            [e["entities"] for e in examples], [p["entities"] for p in predictions]
+        ),
+        "parse_latency_ms": {
+            "p50": round(percentile(latencies, 50), 1),
+            "p95": round(percentile(latencies, 95), 1),
+        },
+    }
+    folder = out / name
+    folder.mkdir(parents=True, exist_ok=True)
+    errors = [
+        {
+            "text": e["text"],
+            "intent": e["intent"],
+            "predicted": p["intent"],
+            "confidence": p["confidence"],
+        }
+        for e, p in zip(examples, predictions, strict=True)
+        if e["intent"] != p["intent"]
+    ]
+    (folder / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    (folder / "intent_errors.json").write_text(json.dumps(errors, indent=2, ensure_ascii=False))
+    plot_confusion(gold_intents, predicted_intents, folder / "intent_confusion_matrix.png")
+    return report
+
+
+def _table_row(label: str, m: dict[str, Any]) -> str:
+    return (
+        f"| {label} | {m['precision']:.2f} | {m['recall']:.2f} | {m['f1']:.2f} | {m['support']} |"
+    )
+
+
+def summary(report: dict[str, Any]) -> str:
+    intents, entities = report["intents"], report["entities"]
+    latency = report["parse_latency_ms"]
+    lines = [
+        f"## {report['name']} ({report['messages']} messages, {report['data']})",
+        f"- intent macro-F1 {intents['macro_f1']:.3f}, accuracy {intents['accuracy']:.3f}",
+        f"- in-scope fallback rate {intents['in_scope_fallback_rate']:.1%}",
+        f"- entity F1 (exact span) {entities['micro_f1']:.3f}; "
+        f"role accuracy {entities['role_accuracy']:.3f}",
+        f"- parse latency p50 {latency['p50']} ms, p95 {latency['p95']} ms",
+        "",
+        "| intent | precision | recall | F1 | n |",
+        "|---|---|---|---|---|",
+    ]
+    for label, m in intents["per_intent"].items():
+        lines.append(_table_row(label, m))
+    lines += ["", "| entity | precision | recall | F1 | n |", "|---|---|---|---|---|"]
+    for label, m in entities["per_entity"].items():
+        lines.append(_table_row(label, m))
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Evaluate the trained NLU on a held-out file.")
+    parser.add_argument("--model", default="models/akar.tar.gz")
+    parser.add_argument("--data", default="tests/nlu/test_nlu.yml")
+    parser.add_argument("--name", default="heldout")
+    parser.add_argument("--out", type=Path, default=Path("results/eval"))
+    parser.add_argument("--min-macro-f1", type=float, default=None, help="fail below this")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    from rasa.utils.log_utils import configure_structlog
+
+    # Rasa logs every parse at debug level through structlog; the report is what matters here.
+    configure_structlog(logging.WARNING)
+    report = evaluate(args.model, args.data, args.name, args.out)
+    text = summary(report)
+    (args.out / args.name / "summary.md").write_text(text)
+    print(text)
+    floor = args.min_macro_f1
+    if floor is not None and report["intents"]["macro_f1"] < floor:
+        print(
+            f"FAIL: intent macro-F1 {report['intents']['macro_f1']:.3f} < floor {floor}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
