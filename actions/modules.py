@@ -1,7 +1,8 @@
-"""Answers "lihat modul": the module list, or one module when a topic answer's button says which.
+"""Answers "lihat modul": asks the front end for the module catalogue, or for one module.
 
-The lessons themselves arrive with the AKAR content (issue #4); until then a module button
-opens the module's overview and leads back to the questions the assistant can already answer.
+The catalogue, lessons and each seller's progress live in the bot's database (issue #4), so the
+action only says which screen to show (a `json_message` the bot renders); a module button on a
+topic answer (`/lihat_modul{"topik":"cod"}`) opens that topic's module.
 """
 
 # rasa_sdk ships no type information, so its base classes are `Any` to mypy.
@@ -15,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import Action, Tracker
 from rasa_sdk.types import DomainDict
 
-from actions.labels import MODULE_BY_KEY, TANYA_LAGI, Module, button, topic_button
+from actions.labels import MODULE_BY_KEY, Module
 
 TOPIK: Final = "topik"
 
@@ -27,12 +28,11 @@ def requested_module(entities: Any) -> Module | None:
     return None
 
 
-def module_text(module: Module) -> str:
-    return (
-        f"📚 Modul {module.number}: {module.title}\n"
-        "Materi lengkap dan kuisnya sedang disiapkan tim AKAR, Kak. Nanti saya kabari di sini.\n"
-        "Sementara itu, tanyakan saja langsung hal yang ingin Kakak ketahui dari topik ini."
-    )
+def screen(module: Module | None) -> dict[str, str]:
+    """The learning screen the front end should show (see bot/learning/facade.py)."""
+    if module is None:
+        return {"akar_view": "catalogue"}
+    return {"akar_view": "module", "module": module.key}
 
 
 class ActionLihatModul(Action):
@@ -46,11 +46,5 @@ class ActionLihatModul(Action):
         domain: DomainDict,
     ) -> list[dict[str, Any]]:
         module = requested_module((tracker.latest_message or {}).get("entities"))
-        if module is None:
-            dispatcher.utter_message(response="utter_lihat_modul")
-            return []
-        dispatcher.utter_message(
-            text=module_text(module),
-            buttons=[topic_button(f"tanya_{module.key}"), button("Tanya lagi", TANYA_LAGI)],
-        )
+        dispatcher.utter_message(json_message=screen(module))
         return []

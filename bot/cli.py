@@ -6,18 +6,28 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from bot.config import Settings, get_settings
+from bot.content.publish import CONTENT_DIR
 from bot.logging_setup import configure_logging
 
 log = logging.getLogger("akar")
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.content.loader import ContentError
+    from bot.content.publish import publish
     from bot.db.migrate import upgrade
     from bot.stack import run_stack
 
     upgrade(settings.database_url)
+    try:
+        report = publish(settings.database_url)
+        log.info("training modules synced: %s", report.summary())
+    except ContentError as exc:
+        # The assistant still answers questions; only the modules stay as they were.
+        log.error("training modules not synced:\n%s", exc.format_message())
     chat = args.chat or settings.telegram_bot_token is None
     return asyncio.run(run_stack(settings, chat=chat))
 
@@ -62,6 +72,34 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+DEFAULT_CONTENT_DIR = CONTENT_DIR
+
+
+def cmd_content(settings: Settings, args: argparse.Namespace) -> int:
+    """`akar content check|sync`: validate the module files, then import them."""
+    from bot.content.loader import ContentError, load_catalogue
+
+    try:
+        catalogue = load_catalogue(args.path)
+    except ContentError as exc:
+        print(exc.format_message(), file=sys.stderr)
+        return 1
+    lessons = sum(len(m.lessons) for m in catalogue.modules)
+    print(f"Konten valid: {len(catalogue.modules)} modul, {lessons} pelajaran.")
+    if args.action == "check":
+        return 0
+
+    from bot.content.publish import publish
+    from bot.db.migrate import upgrade
+
+    upgrade(settings.database_url)
+    report = publish(settings.database_url, args.path)
+    print(f"Sinkron selesai: {report.summary()}.")
+    for line in report.added + report.updated + report.retired:
+        print(f"  {line}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="akar", description="AKAR Indonesia seller assistant")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -79,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade", "downgrade", "current"])
     db.add_argument("revision", nargs="?", help="target revision (default: head / one step back)")
     db.set_defaults(func=cmd_db)
+    content = sub.add_parser("content", help="training modules: check the files, import them")
+    content.add_argument("action", choices=["check", "sync"])
+    content.add_argument(
+        "--path", type=Path, default=DEFAULT_CONTENT_DIR, help="folder with one folder per module"
+    )
+    content.set_defaults(func=cmd_content)
     return parser
 
 

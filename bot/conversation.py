@@ -11,7 +11,10 @@ import re
 from dataclasses import dataclass
 
 from bot import texts
-from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.learning import callbacks as learning_callbacks
+from bot.learning.callbacks import LearningAction
+from bot.learning.facade import Learning
+from bot.rasa_client import RasaClient, RasaReply, RasaUnavailable
 from bot.rendering import OutgoingMessage, render_replies
 from bot.store import SellerIdentity, Store
 
@@ -44,10 +47,18 @@ def local_reply(text: str, *, with_topics: bool = True) -> list[OutgoingMessage]
 
 
 class Assistant:
-    def __init__(self, rasa: RasaClient, store: Store, known_intents: set[str] | None = None):
+    def __init__(
+        self,
+        rasa: RasaClient,
+        store: Store,
+        known_intents: set[str] | None = None,
+        *,
+        learning: Learning | None = None,
+    ):
         self._rasa = rasa
         self.store = store
         self.known_intents = known_intents or set()
+        self.learning = learning
 
     async def refresh_intents(self) -> None:
         """Learn the model's intents so stale buttons (from an older model) can be recognised."""
@@ -96,6 +107,11 @@ class Assistant:
         incoming_id = await self.store.record_incoming(
             who, kind="callback", text=payload, telegram_message_id=telegram_message_id
         )
+        action = learning_callbacks.parse(payload)
+        if action is not None and self.learning is not None:
+            messages = await self.learning.handle(who, action)
+            await self.store.finish_incoming(incoming_id, status="learning")
+            return Turn(incoming_id, messages)
         if not self.is_valid_payload(payload):
             await self.store.finish_incoming(incoming_id, status="stale_button")
             return Turn(incoming_id, local_reply(texts.STALE_BUTTON))
@@ -119,6 +135,20 @@ class Assistant:
             return Turn(incoming_id, local_reply(texts.UNKNOWN_COMMAND))
         return await self._ask_rasa(who, incoming_id, payload)
 
+    async def handle_learning_command(
+        self, who: SellerIdentity, command: str, action: LearningAction, *, telegram_message_id: int
+    ) -> Turn:
+        """/modul and /progres: learning screens straight from the database, no NLU needed."""
+        incoming_id = await self.store.record_incoming(
+            who, kind="command", text=command, telegram_message_id=telegram_message_id
+        )
+        if self.learning is None:
+            await self.store.finish_incoming(incoming_id, status="unknown_command")
+            return Turn(incoming_id, local_reply(texts.UNKNOWN_COMMAND))
+        messages = await self.learning.handle(who, action)
+        await self.store.finish_incoming(incoming_id, status="learning")
+        return Turn(incoming_id, messages)
+
     async def handle_unsupported(
         self, who: SellerIdentity, kind: str, *, telegram_message_id: int | None
     ) -> Turn:
@@ -136,7 +166,7 @@ class Assistant:
             log.error("Rasa unavailable for message %s: %s", incoming_id, exc)
             await self.store.finish_incoming(incoming_id, status="rasa_unavailable", error=str(exc))
             return Turn(incoming_id, local_reply(texts.SERVICE_DOWN, with_topics=False))
-        messages = render_replies(turn.replies)
+        messages = await self._render(who, turn.replies)
         if not messages:
             # Rasa answered with nothing: typically the action server is down or timed out.
             log.error("Rasa produced no reply for message %s", incoming_id)
@@ -146,6 +176,19 @@ class Assistant:
             return Turn(incoming_id, local_reply(texts.SERVICE_DOWN, with_topics=False))
         await self.store.finish_incoming(incoming_id, status="answered", nlu=turn.nlu)
         return Turn(incoming_id, messages)
+
+    async def _render(
+        self, who: SellerIdentity, replies: tuple[RasaReply, ...]
+    ) -> list[OutgoingMessage]:
+        """Rasa's replies as messages; a learning directive becomes that learning screen."""
+        messages: list[OutgoingMessage] = []
+        for reply in replies:
+            if reply.custom is not None and "akar_view" in reply.custom:
+                if self.learning is not None:
+                    messages += await self.learning.directive(who, reply.custom)
+                continue
+            messages += render_replies([reply])
+        return messages
 
     async def record_sent(
         self,

@@ -18,6 +18,7 @@ from telegram.ext import ContextTypes
 
 from bot.conversation import Assistant, Turn
 from bot.delivery import deliver_turn
+from bot.learning.callbacks import LearningAction
 from bot.store import SellerIdentity
 
 log = logging.getLogger(__name__)
@@ -25,9 +26,14 @@ log = logging.getLogger(__name__)
 # Slash commands that are shortcuts for a Rasa intent; anything else gets a help reply.
 COMMAND_PAYLOADS: dict[str, str] = {
     "bantuan": "/tanya_lagi",
-    "modul": "/lihat_modul",
     "cod": "/tanya_cod",
     "ongkir": "/tanya_ongkir",
+}
+# Learning screens come straight from the database (they work even while Rasa restarts).
+LEARNING_COMMANDS: dict[str, LearningAction] = {
+    "modul": LearningAction("catalogue"),
+    "progres": LearningAction("progress"),
+    "lanjut": LearningAction("resume"),
 }
 
 _chat_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -88,11 +94,16 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if who is None or message is None or not message.text:
         return
     command = message.text.split()[0].split("@")[0]
-    payload = COMMAND_PAYLOADS.get(command.lstrip("/").lower())
+    name = command.lstrip("/").lower()
     async with chat_lock(who.chat_id):
-        turn = await assistant_of(context).handle_command(
-            who, command, payload, telegram_message_id=message.message_id
-        )
+        if name in LEARNING_COMMANDS:
+            turn = await assistant_of(context).handle_learning_command(
+                who, command, LEARNING_COMMANDS[name], telegram_message_id=message.message_id
+            )
+        else:
+            turn = await assistant_of(context).handle_command(
+                who, command, COMMAND_PAYLOADS.get(name), telegram_message_id=message.message_id
+            )
         await _deliver(context, who, turn)
 
 

@@ -33,6 +33,8 @@ class RasaReply:
     text: str | None = None
     buttons: tuple[RasaButton, ...] = ()
     image: str | None = None
+    # A custom action's `json_message`: here, a learning screen the bot renders itself.
+    custom: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,12 @@ def parse_reply(raw: dict[str, Any]) -> RasaReply:
     )
     text = raw.get("text")
     image = raw.get("image")
+    custom = raw.get("custom")
     return RasaReply(
-        text=str(text) if text else None, buttons=buttons, image=str(image) if image else None
+        text=str(text) if text else None,
+        buttons=buttons,
+        image=str(image) if image else None,
+        custom=custom if isinstance(custom, dict) else None,
     )
 
 

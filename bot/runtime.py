@@ -5,12 +5,13 @@ from __future__ import annotations
 from bot.config import Settings
 from bot.conversation import Assistant
 from bot.db.session import make_engine, make_session_factory
+from bot.learning.facade import Learning
 from bot.rasa_client import RasaClient
 from bot.store import Store
 
 
 def build_assistant(settings: Settings) -> Assistant:
     engine = make_engine(settings.database_url)
-    store = Store(make_session_factory(engine))
+    sessions = make_session_factory(engine)
     rasa = RasaClient(settings.rasa_base_url, timeout=settings.rasa_timeout_seconds)
-    return Assistant(rasa, store)
+    return Assistant(rasa, Store(sessions), learning=Learning(sessions))

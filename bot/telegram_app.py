@@ -30,6 +30,8 @@ BOT_COMMANDS = [
     BotCommand("start", "Mulai dan lihat sapaan"),
     BotCommand("bantuan", "Apa saja yang bisa ditanyakan"),
     BotCommand("modul", "Lihat modul pelatihan AKAR"),
+    BotCommand("lanjut", "Lanjutkan pelajaran terakhir"),
+    BotCommand("progres", "Lihat progres belajar"),
     BotCommand("cod", "Tanya soal COD"),
     BotCommand("ongkir", "Tanya soal ongkos kirim"),
 ]

@@ -23,7 +23,15 @@ from bot.db.migrate import MIGRATIONS_DIR, alembic_config, current, downgrade, u
 from bot.db.models import Base
 from bot.db.session import make_engine
 
-TABLES = {"sellers", "messages"}
+TABLES = {
+    "sellers",
+    "messages",
+    "content_modules",
+    "content_lessons",
+    "content_questions",
+    "lesson_progress",
+    "quiz_answers",
+}
 
 
 @pytest.fixture

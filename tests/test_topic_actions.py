@@ -292,14 +292,13 @@ def test_every_topic_has_a_module_button_that_fits_telegram() -> None:
     assert len({m.number for m in MODULES}) == len(MODULES)
 
 
-async def test_module_button_opens_that_modules_overview() -> None:
+async def test_module_button_asks_the_front_end_for_that_module() -> None:
     latest = message("lihat_modul", entities=[entity("topik", "ongkir")])
     [answer], _ = await run(ActionLihatModul(), latest)
-    assert answer["text"].startswith("📚 Modul 3: Ongkos kirim dan logistik")
-    assert [b["payload"] for b in answer["buttons"]] == ["/tanya_ongkir", "/tanya_lagi"]
+    assert answer["custom"] == {"akar_view": "module", "module": "ongkir"}
 
 
 @pytest.mark.parametrize("entities", [[], [entity("topik", "tidak_ada")], None])
-async def test_module_list_without_a_known_topic(entities: Any) -> None:
+async def test_module_catalogue_without_a_known_topic(entities: Any) -> None:
     [answer], _ = await run(ActionLihatModul(), message("lihat_modul", entities=entities))
-    assert answer["response"] == "utter_lihat_modul"
+    assert answer["custom"] == {"akar_view": "catalogue"}

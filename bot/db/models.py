@@ -177,3 +177,118 @@ class Message(Base):
 
     def __repr__(self) -> str:
         return f"Message(id={self.id!r}, direction={self.direction!r}, kind={self.kind!r})"
+
+
+class ContentModule(Base):
+    """An AKAR training module, imported from `content/modules/` by `akar content sync`.
+
+    Rows are never deleted: a module or lesson removed from the files gets `retired_at`, so the
+    progress sellers made in it stays valid and is still counted.
+    """
+
+    __tablename__ = "content_modules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(120))
+    topic: Mapped[str] = mapped_column(sa.String(64))
+    summary: Mapped[str] = mapped_column(sa.Text)
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    lessons: Mapped[list[ContentLesson]] = relationship(
+        back_populates="module", order_by="ContentLesson.position"
+    )
+
+    def __repr__(self) -> str:
+        return f"ContentModule(key={self.key!r}, number={self.number!r})"
+
+
+class ContentLesson(Base):
+    """One lesson: its parts (shown one message at a time) and sources.
+
+    The integer `id` is what Telegram buttons carry (callback data is limited to 64 bytes);
+    `fingerprint` lets a sync skip lessons whose content did not change.
+    """
+
+    __tablename__ = "content_lessons"
+    __table_args__ = (sa.UniqueConstraint("module_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("content_modules.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(sa.String(24))
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(120))
+    minutes: Mapped[int]
+    parts: Mapped[list[dict[str, str]]] = mapped_column(sa.JSON())
+    sources: Mapped[list[str]] = mapped_column(sa.JSON())
+    fingerprint: Mapped[str] = mapped_column(sa.String(64))
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    module: Mapped[ContentModule] = relationship(back_populates="lessons")
+    questions: Mapped[list[ContentQuestion]] = relationship(
+        back_populates="lesson", order_by="ContentQuestion.position"
+    )
+
+    def __repr__(self) -> str:
+        return f"ContentLesson(id={self.id!r}, key={self.key!r})"
+
+
+class ContentQuestion(Base):
+    """A quiz question of a lesson; `options` is a list of [key, text] pairs in display order."""
+
+    __tablename__ = "content_questions"
+    __table_args__ = (sa.UniqueConstraint("lesson_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("content_lessons.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    question: Mapped[str] = mapped_column(sa.Text)
+    options: Mapped[list[list[str]]] = mapped_column(sa.JSON())
+    answer: Mapped[str] = mapped_column(sa.String(1))
+    explanation: Mapped[str] = mapped_column(sa.Text)
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    lesson: Mapped[ContentLesson] = relationship(back_populates="questions")
+
+
+class LessonProgress(Base):
+    """Where a seller is in a lesson: the part last shown, and when its quiz was finished.
+
+    One row per seller and lesson, so a restart of the bot resumes exactly where the seller was.
+    `score` is the number of right answers in the last finished quiz.
+    """
+
+    __tablename__ = "lesson_progress"
+    __table_args__ = (sa.UniqueConstraint("seller_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seller_id: Mapped[int] = mapped_column(sa.ForeignKey("sellers.id", ondelete="CASCADE"))
+    lesson_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("content_lessons.id", ondelete="CASCADE"), index=True
+    )
+    part: Mapped[int] = mapped_column(default=0)
+    score: Mapped[int | None]
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    lesson: Mapped[ContentLesson] = relationship()
+
+
+class QuizAnswer(Base):
+    """A seller's latest answer to a quiz question (answering again replaces it)."""
+
+    __tablename__ = "quiz_answers"
+    __table_args__ = (sa.UniqueConstraint("seller_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seller_id: Mapped[int] = mapped_column(sa.ForeignKey("sellers.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("content_questions.id", ondelete="CASCADE"), index=True
+    )
+    chosen: Mapped[str] = mapped_column(sa.String(1))
+    correct: Mapped[bool]
+    answered_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.content.publish import publish
 from bot.db.migrate import upgrade
 from tests.harness import RunningBot, Stack, running_bot, running_stack
 
@@ -27,6 +28,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     path: Path = tmp_path_factory.mktemp("db") / "akar-e2e.db"
     url = f"sqlite:///{path}"
     upgrade(url)
+    publish(url)
     return url
 
 

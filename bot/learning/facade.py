@@ -1,0 +1,84 @@
+"""`Learning`: the async entry point the bot and the terminal chat use for learning screens.
+
+Each call is one short transaction in a worker thread (like `Store`), so progress is committed
+the moment a seller presses a button and survives a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db import repository
+from bot.learning import service, views
+from bot.learning.callbacks import LearningAction
+from bot.rendering import OutgoingMessage
+from bot.store import SellerIdentity
+
+
+def _seller_id(session: Session, who: SellerIdentity) -> int:
+    seller = repository.upsert_seller(
+        session,
+        telegram_user_id=who.telegram_user_id,
+        chat_id=who.chat_id,
+        first_name=who.first_name,
+        last_name=who.last_name,
+        username=who.username,
+        language_code=who.language_code,
+    )
+    session.flush()
+    return seller.id
+
+
+class Learning:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._sessions = session_factory
+
+    async def handle(self, who: SellerIdentity, action: LearningAction) -> list[OutgoingMessage]:
+        return await asyncio.to_thread(self._handle, who, action)
+
+    async def directive(self, who: SellerIdentity, custom: dict[str, Any]) -> list[OutgoingMessage]:
+        """A learning screen requested by a Rasa action (`{"akar_view": "module", ...}`)."""
+        if custom.get("akar_view") == "module" and isinstance(custom.get("module"), str):
+            return await self.handle(who, LearningAction("module", module=custom["module"]))
+        if custom.get("akar_view") == "progress":
+            return await self.handle(who, LearningAction("progress"))
+        return await self.handle(who, LearningAction("catalogue"))
+
+    def _handle(self, who: SellerIdentity, action: LearningAction) -> list[OutgoingMessage]:
+        with self._sessions.begin() as session:
+            seller_id = _seller_id(session, who)
+            return self._screen(session, seller_id, action)
+
+    def _screen(
+        self, session: Session, seller_id: int, action: LearningAction
+    ) -> list[OutgoingMessage]:
+        if action.kind == "catalogue":
+            modules = service.list_modules(session, seller_id)
+            resumable = service.resume_point(session, seller_id) is not None
+            return views.catalogue(modules, action.index, can_resume=resumable)
+        if action.kind == "progress":
+            modules = service.list_modules(session, seller_id)
+            resumable = service.resume_point(session, seller_id) is not None
+            return views.progress(modules, can_resume=resumable)
+        if action.kind == "module" and action.module:
+            page = service.module_page(session, seller_id, action.module)
+            return views.module_page(*page) if page else views.not_available()
+        if action.kind == "resume":
+            point = service.resume_point(session, seller_id)
+            if point is None:
+                return views.nothing_to_resume()
+            part = service.show_part(session, seller_id, *point)
+            return views.lesson_part(part) if part else views.not_available()
+        if action.kind == "part" and action.lesson_id is not None:
+            part = service.show_part(session, seller_id, action.lesson_id, action.index)
+            return views.lesson_part(part) if part else views.not_available()
+        if action.kind == "quiz" and action.lesson_id is not None:
+            question = service.quiz_question(session, seller_id, action.lesson_id, action.index)
+            return views.question(question) if question else views.not_available()
+        if action.kind == "answer" and action.question_id is not None and action.option:
+            result = service.answer(session, seller_id, action.question_id, action.option)
+            return views.feedback(result) if result else views.not_available()
+        return views.not_available()

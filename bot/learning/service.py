@@ -1,0 +1,306 @@
+"""Reads the catalogue and records a seller's progress. Synchronous; the caller owns the session.
+
+Only active (not retired) content is offered; progress in retired lessons is kept but no longer
+counted towards a module, so a trainer removing a lesson never leaves a module impossible to
+finish.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.db.models import (
+    ContentLesson,
+    ContentModule,
+    ContentQuestion,
+    LessonProgress,
+    QuizAnswer,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class ModuleSummary:
+    key: str
+    number: int
+    title: str
+    summary: str
+    done: int
+    total: int
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.done >= self.total
+
+
+@dataclass(frozen=True)
+class LessonSummary:
+    id: int
+    position: int
+    title: str
+    minutes: int
+    done: bool
+
+
+@dataclass(frozen=True)
+class PartView:
+    module: ModuleSummary
+    lesson_id: int
+    lesson_position: int
+    lesson_title: str
+    index: int
+    count: int
+    heading: str
+    text: str
+    sources: tuple[str, ...]
+    has_quiz: bool
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    lesson_id: int
+    lesson_title: str
+    question_id: int
+    index: int
+    count: int
+    question: str
+    options: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    question: QuestionView
+    chosen: str
+    correct: bool
+    answer: str
+    explanation: str
+    next_index: int | None  # the next question, or None when this was the last
+    score: int | None = None  # set when the quiz is finished
+    lesson_completed: bool = False
+    module: ModuleSummary | None = None
+    module_just_completed: bool = False
+    next_lesson_id: int | None = None
+
+
+def _active_lessons(session: Session, module_id: int) -> list[ContentLesson]:
+    return list(
+        session.scalars(
+            select(ContentLesson)
+            .where(ContentLesson.module_id == module_id, ContentLesson.retired_at.is_(None))
+            .order_by(ContentLesson.position)
+        )
+    )
+
+
+def _completed_lesson_ids(session: Session, seller_id: int) -> set[int]:
+    return set(
+        session.scalars(
+            select(LessonProgress.lesson_id).where(
+                LessonProgress.seller_id == seller_id, LessonProgress.completed_at.is_not(None)
+            )
+        )
+    )
+
+
+def _summary(session: Session, row: ContentModule, completed: set[int]) -> ModuleSummary:
+    lessons = _active_lessons(session, row.id)
+    done = sum(lesson.id in completed for lesson in lessons)
+    return ModuleSummary(row.key, row.number, row.title, row.summary, done, len(lessons))
+
+
+def list_modules(session: Session, seller_id: int) -> list[ModuleSummary]:
+    completed = _completed_lesson_ids(session, seller_id)
+    rows = session.scalars(
+        select(ContentModule)
+        .where(ContentModule.retired_at.is_(None))
+        .order_by(ContentModule.number)
+    )
+    return [_summary(session, row, completed) for row in rows]
+
+
+def module_page(
+    session: Session, seller_id: int, key: str
+) -> tuple[ModuleSummary, list[LessonSummary]] | None:
+    row = session.scalars(
+        select(ContentModule).where(ContentModule.key == key, ContentModule.retired_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    completed = _completed_lesson_ids(session, seller_id)
+    lessons = [
+        LessonSummary(
+            lesson.id, lesson.position, lesson.title, lesson.minutes, lesson.id in completed
+        )
+        for lesson in _active_lessons(session, row.id)
+    ]
+    return _summary(session, row, completed), lessons
+
+
+def _active_lesson(session: Session, lesson_id: int) -> ContentLesson | None:
+    lesson = session.get(ContentLesson, lesson_id)
+    if lesson is None or lesson.retired_at is not None or lesson.module.retired_at is not None:
+        return None
+    return lesson
+
+
+def _progress_row(session: Session, seller_id: int, lesson_id: int) -> LessonProgress:
+    row = session.scalars(
+        select(LessonProgress).where(
+            LessonProgress.seller_id == seller_id, LessonProgress.lesson_id == lesson_id
+        )
+    ).first()
+    if row is None:
+        row = LessonProgress(seller_id=seller_id, lesson_id=lesson_id, part=0)
+        session.add(row)
+    return row
+
+
+def show_part(session: Session, seller_id: int, lesson_id: int, index: int) -> PartView | None:
+    """The lesson part to show (clamped to the lesson), recorded as where the seller is."""
+    lesson = _active_lesson(session, lesson_id)
+    if lesson is None or not lesson.parts:
+        return None
+    index = max(0, min(index, len(lesson.parts) - 1))
+    progress = _progress_row(session, seller_id, lesson_id)
+    progress.part = index
+    progress.updated_at = utcnow()
+    session.flush()
+    part = lesson.parts[index]
+    completed = _completed_lesson_ids(session, seller_id)
+    return PartView(
+        module=_summary(session, lesson.module, completed),
+        lesson_id=lesson.id,
+        lesson_position=lesson.position,
+        lesson_title=lesson.title,
+        index=index,
+        count=len(lesson.parts),
+        heading=str(part.get("heading", "")),
+        text=str(part.get("text", "")),
+        sources=tuple(lesson.sources),
+        has_quiz=any(q.retired_at is None for q in lesson.questions),
+    )
+
+
+def _active_questions(lesson: ContentLesson) -> list[ContentQuestion]:
+    return [q for q in lesson.questions if q.retired_at is None]
+
+
+def _question_view(lesson: ContentLesson, index: int) -> QuestionView | None:
+    questions = _active_questions(lesson)
+    if not 0 <= index < len(questions):
+        return None
+    question = questions[index]
+    return QuestionView(
+        lesson_id=lesson.id,
+        lesson_title=lesson.title,
+        question_id=question.id,
+        index=index,
+        count=len(questions),
+        question=question.question,
+        options=tuple((str(key), str(text)) for key, text in question.options),
+    )
+
+
+def quiz_question(
+    session: Session, seller_id: int, lesson_id: int, index: int
+) -> QuestionView | None:
+    lesson = _active_lesson(session, lesson_id)
+    if lesson is None:
+        return None
+    progress = _progress_row(session, seller_id, lesson_id)
+    progress.part = max(progress.part, len(lesson.parts) - 1)
+    progress.updated_at = utcnow()
+    session.flush()
+    return _question_view(lesson, index)
+
+
+def answer(session: Session, seller_id: int, question_id: int, chosen: str) -> AnswerResult | None:
+    """Records the answer; on the last question, scores the quiz and completes the lesson."""
+    question = session.get(ContentQuestion, question_id)
+    if question is None or question.retired_at is not None:
+        return None
+    lesson = _active_lesson(session, question.lesson_id)
+    if lesson is None:
+        return None
+    keys = {str(key) for key, _ in question.options}
+    if chosen not in keys:
+        return None
+    questions = _active_questions(lesson)
+    index = next(i for i, q in enumerate(questions) if q.id == question.id)
+    view = _question_view(lesson, index)
+    assert view is not None
+    correct = chosen == question.answer
+    recorded = session.scalars(
+        select(QuizAnswer).where(
+            QuizAnswer.seller_id == seller_id, QuizAnswer.question_id == question_id
+        )
+    ).first()
+    if recorded is None:
+        recorded = QuizAnswer(seller_id=seller_id, question_id=question_id)
+        session.add(recorded)
+    recorded.chosen, recorded.correct, recorded.answered_at = chosen, correct, utcnow()
+    session.flush()
+    result = AnswerResult(
+        question=view,
+        chosen=chosen,
+        correct=correct,
+        answer=question.answer,
+        explanation=question.explanation,
+        next_index=index + 1 if index + 1 < len(questions) else None,
+    )
+    if result.next_index is not None:
+        return result
+    return _finish_quiz(session, seller_id, lesson, questions, result)
+
+
+def _finish_quiz(
+    session: Session,
+    seller_id: int,
+    lesson: ContentLesson,
+    questions: list[ContentQuestion],
+    result: AnswerResult,
+) -> AnswerResult:
+    score = session.scalar(
+        select(func.count()).where(
+            QuizAnswer.seller_id == seller_id,
+            QuizAnswer.question_id.in_([q.id for q in questions]),
+            QuizAnswer.correct.is_(True),
+        )
+    )
+    before = _summary(session, lesson.module, _completed_lesson_ids(session, seller_id))
+    progress = _progress_row(session, seller_id, lesson.id)
+    progress.score = int(score or 0)
+    progress.updated_at = utcnow()
+    if progress.completed_at is None:
+        progress.completed_at = utcnow()
+    session.flush()
+    after = _summary(session, lesson.module, _completed_lesson_ids(session, seller_id))
+    following = [
+        other
+        for other in _active_lessons(session, lesson.module_id)
+        if other.position > lesson.position
+    ]
+    return replace(
+        result,
+        score=int(score or 0),
+        lesson_completed=True,
+        module=after,
+        module_just_completed=after.complete and not before.complete,
+        next_lesson_id=following[0].id if following else None,
+    )
+
+
+def resume_point(session: Session, seller_id: int) -> tuple[int, int] | None:
+    """(lesson id, part) of the most recently opened lesson that is not finished yet."""
+    rows = session.scalars(
+        select(LessonProgress)
+        .where(LessonProgress.seller_id == seller_id, LessonProgress.completed_at.is_(None))
+        .order_by(LessonProgress.updated_at.desc(), LessonProgress.id.desc())
+    )
+    for row in rows:
+        if _active_lesson(session, row.lesson_id) is not None:
+            return row.lesson_id, row.part
+    return None
