@@ -100,6 +100,27 @@ def cmd_content(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_certificate(settings: Settings, args: argparse.Namespace) -> int:
+    """`akar certificate verify CODE`: is this certificate real, and whose is it?"""
+    from bot.db.session import make_engine, make_session_factory, session_scope
+    from bot.learning.certificate import find, indonesian_date
+
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            found = find(session, args.code)
+            if found is None:
+                print(f"TIDAK VALID: kode {args.code} tidak terdaftar.")
+                return 1
+            print(
+                f"VALID: {found.code} · {found.seller_name} · {found.module_title} · "
+                f"diterbitkan {indonesian_date(found.issued_at)}"
+            )
+            return 0
+    finally:
+        engine.dispose()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="akar", description="AKAR Indonesia seller assistant")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -123,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--path", type=Path, default=DEFAULT_CONTENT_DIR, help="folder with one folder per module"
     )
     content.set_defaults(func=cmd_content)
+    certificate = sub.add_parser("certificate", help="check a module completion certificate")
+    certificate.add_argument("action", choices=["verify"])
+    certificate.add_argument(
+        "code", help="the code printed on the certificate, e.g. AKAR-7K2M-Q9XA"
+    )
+    certificate.set_defaults(func=cmd_certificate)
     return parser
 
 

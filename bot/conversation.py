@@ -201,7 +201,9 @@ class Assistant:
     ) -> None:
         await self.store.record_outgoing(
             turn.incoming_id,
-            text=message.text or (message.image_url or ""),
+            text=message.text
+            or (message.document.filename if message.document else "")
+            or (message.image_url or ""),
             telegram_message_id=telegram_message_id,
             delivery_status=status,
             error=error,

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.conversation import Assistant, Turn
@@ -67,6 +67,16 @@ async def with_network_retry(
 
 async def send_one(bot: Bot, chat_id: int, message: OutgoingMessage) -> Message:
     markup = keyboard_for(message)
+    document = message.document
+    if document is not None:
+        return await with_network_retry(
+            lambda: bot.send_document(
+                chat_id,
+                document=InputFile(document.content, filename=document.filename),
+                caption=message.text[:TELEGRAM_CAPTION_LIMIT] or None,
+                reply_markup=markup,
+            )
+        )
     if message.image_url:
         try:
             return await with_network_retry(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.rasa_client import RasaButton, RasaReply
 
@@ -29,10 +29,19 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A file the bot uploads (a certificate PDF); the message text becomes its caption."""
+
+    filename: str
+    content: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()  # rows of buttons
     image_url: str | None = None
+    document: Document | None = None
 
     @property
     def flat_buttons(self) -> list[Button]:

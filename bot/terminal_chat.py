@@ -9,6 +9,7 @@ import asyncio
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from bot.config import Settings
 from bot.conversation import Assistant, Turn
@@ -39,6 +40,10 @@ async def show_turn(assistant: Assistant, turn: Turn, write: Callable[[str], Non
     for message in turn.messages:
         if message.image_url:
             write(f"[gambar: {message.image_url}]")
+        if message.document is not None:
+            saved = Path.cwd() / message.document.filename
+            saved.write_bytes(message.document.content)
+            write(f"[dokumen disimpan: {saved}]")
         if message.text:
             write(f"\n🤖 {message.text}")
         for button in message.flat_buttons:

@@ -31,6 +31,7 @@ TABLES = {
     "content_questions",
     "lesson_progress",
     "quiz_answers",
+    "certificates",
 }
 
 

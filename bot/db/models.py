@@ -292,3 +292,22 @@ class QuizAnswer(Base):
     chosen: Mapped[str] = mapped_column(sa.String(1))
     correct: Mapped[bool]
     answered_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class Certificate(Base):
+    """A module completion certificate. `code` is printed on the PDF and checked by
+    `akar certificate verify CODE`; the name and title are kept as issued, so a later rename of
+    the seller or the module never changes what a certificate says."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (sa.UniqueConstraint("seller_id", "module_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    seller_id: Mapped[int] = mapped_column(sa.ForeignKey("sellers.id", ondelete="CASCADE"))
+    module_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("content_modules.id", ondelete="CASCADE"), index=True
+    )
+    seller_name: Mapped[str] = mapped_column(sa.String(255))
+    module_title: Mapped[str] = mapped_column(sa.String(120))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -1,7 +1,8 @@
 """Short callback data for learning buttons (Telegram allows at most 64 bytes).
 
 k:<page> catalogue · m:<module> module page · l:<lesson id>:<part> lesson part ·
-q:<lesson id>:<n> quiz question n · a:<question id>:<option> an answer · p progress · r resume.
+q:<lesson id>:<n> quiz question n · a:<question id>:<option> an answer · c:<module> the
+module's certificate · p progress · r resume.
 Anything else is not a learning button (Rasa payloads start with "/").
 """
 
@@ -14,7 +15,7 @@ from typing import Final
 _PATTERN: Final = re.compile(
     r"^(?:(?P<simple>[pr])"
     r"|k:(?P<page>\d{1,2})"
-    r"|m:(?P<module>[a-z][a-z0-9_]{0,19})"
+    r"|(?P<screen>[mc]):(?P<module>[a-z][a-z0-9_]{0,19})"
     r"|(?P<kind>[lq]):(?P<lesson>\d{1,9}):(?P<index>\d{1,2})"
     r"|a:(?P<question>\d{1,9}):(?P<option>[a-d]))$"
 )
@@ -22,7 +23,7 @@ _PATTERN: Final = re.compile(
 
 @dataclass(frozen=True)
 class LearningAction:
-    kind: str  # "catalogue", "module", "part", "quiz", "answer", "progress", "resume"
+    kind: str  # catalogue, module, certificate, part, quiz, answer, progress, resume
     module: str | None = None
     lesson_id: int | None = None
     index: int = 0
@@ -39,7 +40,8 @@ def parse(data: str) -> LearningAction | None:
     if match["page"] is not None:
         return LearningAction("catalogue", index=int(match["page"]))
     if match["module"]:
-        return LearningAction("module", module=match["module"])
+        kind = "module" if match["screen"] == "m" else "certificate"
+        return LearningAction(kind, module=match["module"])
     if match["kind"]:
         kind = "part" if match["kind"] == "l" else "quiz"
         return LearningAction(kind, lesson_id=int(match["lesson"]), index=int(match["index"]))
@@ -52,6 +54,10 @@ def catalogue(page: int = 0) -> str:
 
 def module(key: str) -> str:
     return f"m:{key}"
+
+
+def certificate(key: str) -> str:
+    return f"c:{key}"
 
 
 def part(lesson_id: int, index: int) -> str:

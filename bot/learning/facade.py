@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import repository
-from bot.learning import service, views
+from bot.learning import certificate, service, views
 from bot.learning.callbacks import LearningAction
 from bot.rendering import OutgoingMessage
 from bot.store import SellerIdentity
@@ -47,6 +47,13 @@ class Learning:
             return await self.handle(who, LearningAction("progress"))
         return await self.handle(who, LearningAction("catalogue"))
 
+    @staticmethod
+    def _certificate(session: Session, seller_id: int, key: str) -> list[OutgoingMessage]:
+        issued = service.completed_module_certificate(session, seller_id, key)
+        if issued is None:
+            return views.certificate_not_ready(key)
+        return views.certificate_message(issued, certificate.render_pdf(issued))
+
     def _handle(self, who: SellerIdentity, action: LearningAction) -> list[OutgoingMessage]:
         with self._sessions.begin() as session:
             seller_id = _seller_id(session, who)
@@ -80,5 +87,12 @@ class Learning:
             return views.question(question) if question else views.not_available()
         if action.kind == "answer" and action.question_id is not None and action.option:
             result = service.answer(session, seller_id, action.question_id, action.option)
-            return views.feedback(result) if result else views.not_available()
+            if result is None:
+                return views.not_available()
+            messages = views.feedback(result)
+            if result.module_just_completed and result.module is not None:
+                messages += self._certificate(session, seller_id, result.module.key)
+            return messages
+        if action.kind == "certificate" and action.module:
+            return self._certificate(session, seller_id, action.module)
         return views.not_available()

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import (
+    Certificate,
     ContentLesson,
     ContentModule,
     ContentQuestion,
@@ -20,6 +21,7 @@ from bot.db.models import (
     QuizAnswer,
     utcnow,
 )
+from bot.learning import certificate
 
 
 @dataclass(frozen=True)
@@ -304,3 +306,15 @@ def resume_point(session: Session, seller_id: int) -> tuple[int, int] | None:
         if _active_lesson(session, row.lesson_id) is not None:
             return row.lesson_id, row.part
     return None
+
+
+def completed_module_certificate(session: Session, seller_id: int, key: str) -> Certificate | None:
+    """The seller's certificate for a module they have finished (issued now if needed)."""
+    row = session.scalars(
+        select(ContentModule).where(ContentModule.key == key, ContentModule.retired_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    if not _summary(session, row, _completed_lesson_ids(session, seller_id)).complete:
+        return None
+    return certificate.issue(session, seller_id, row.id)

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
+from bot.db.models import Certificate
 from bot.learning import callbacks
+from bot.learning.certificate import CertificateFile
 from bot.learning.service import (
     AnswerResult,
     LessonSummary,
@@ -17,7 +19,7 @@ from bot.learning.service import (
     PartView,
     QuestionView,
 )
-from bot.rendering import Button, OutgoingMessage
+from bot.rendering import Button, Document, OutgoingMessage
 
 PAGE_SIZE: Final = 6
 BAR_WIDTH: Final = 10
@@ -87,6 +89,7 @@ def module_page(module: ModuleSummary, lessons: Sequence[LessonSummary]) -> list
         rows.append(_row(Button(title, callbacks.part(lesson.id, 0))))
     if module.complete:
         lines += ["", "🎓 Modul ini sudah Kakak selesaikan. Mantap!"]
+        rows.append(_row(Button("🎓 Unduh sertifikat", callbacks.certificate(module.key))))
     rows.append(_row(Button("⬅️ Semua modul", callbacks.catalogue(0))))
     return [OutgoingMessage(text="\n".join(lines), buttons=tuple(rows))]
 
@@ -184,6 +187,32 @@ def progress(modules: Sequence[ModuleSummary], *, can_resume: bool) -> list[Outg
         rows.append(_row(Button("▶️ Lanjutkan belajar", callbacks.RESUME)))
     rows.append(_row(Button("📚 Semua modul", callbacks.catalogue(0))))
     return [OutgoingMessage(text="\n".join(lines), buttons=tuple(rows))]
+
+
+def certificate_message(issued: Certificate, file: CertificateFile) -> list[OutgoingMessage]:
+    text = (
+        f"🎓 Sertifikat untuk Kak {issued.seller_name}: {issued.module_title}.\n"
+        f"Kode verifikasi: {issued.code}"
+    )
+    buttons = (
+        _row(Button("📊 Progres saya", callbacks.PROGRESS)),
+        _row(Button("📚 Semua modul", callbacks.catalogue(0))),
+    )
+    return [
+        OutgoingMessage(text=text, buttons=buttons, document=Document(file.filename, file.content))
+    ]
+
+
+def certificate_not_ready(key: str) -> list[OutgoingMessage]:
+    return [
+        OutgoingMessage(
+            text=(
+                "Sertifikat diberikan setelah semua pelajaran dan kuis di modul ini selesai, Kak. "
+                "Yuk lanjutkan dulu!"
+            ),
+            buttons=(_row(Button("📚 Buka modul", callbacks.module(key))),),
+        )
+    ]
 
 
 def not_available() -> list[OutgoingMessage]:

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+import pytest
+
+from bot.cli import main
 from bot.content.loader import load_catalogue
 from bot.content.publish import CONTENT_DIR
-from tests.harness import RunningBot, Stack, running_bot
+from tests.harness import TOKEN, RunningBot, Stack, running_bot
 
 
 def button_payloads(sent: object) -> list[str]:
@@ -153,3 +157,62 @@ async def test_tampered_learning_buttons_get_a_friendly_message(
         bot.emulator.inject_callback(user_id, data)
         [reply] = await bot.reply(user_id)
         assert reply.text.startswith("Maaf, Kak, materi ini sudah tidak tersedia")
+
+
+async def finish_module(bot: RunningBot, user_id: int, key: str) -> list[Any]:
+    """Answers every quiz of a module right, through the buttons; returns the last reply."""
+    module = load_catalogue(CONTENT_DIR).module(key)
+    assert module is not None
+    bot.emulator.inject_callback(user_id, f"m:{key}")
+    [page] = await bot.reply(user_id)
+    lesson_buttons = [p for p in button_payloads(page) if p.startswith("l:")]
+    reply: list[Any] = []
+    for lesson, opener in zip(module.lessons, lesson_buttons, strict=True):
+        lesson_id = opener.split(":")[1]
+        bot.emulator.inject_callback(user_id, f"q:{lesson_id}:0")
+        [question] = await bot.reply(user_id)
+        for number, quiz in enumerate(lesson.quiz):
+            right = first(button_payloads(question), "a:")[:-1] + quiz.answer
+            reply = await press(bot, user_id, right, question)
+            if number + 1 < len(lesson.quiz):
+                [question] = await press(
+                    bot, user_id, first(button_payloads(reply[0]), "q:"), reply[0]
+                )
+    return reply
+
+
+async def test_finishing_a_module_sends_a_verifiable_certificate(
+    bot: RunningBot,
+    user_id: int,
+    stack: Stack,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reply = await finish_module(bot, user_id, "pembayaran")
+    texts = [m.text or "" for m in reply]
+    assert any("🎓 Selamat, Kak! Modul 11" in t for t in texts)
+    [document] = [m for m in reply if m.method == "sendDocument"]
+    assert document.caption is not None
+    assert document.caption.startswith("🎓 Sertifikat untuk Kak")
+    code = document.caption.rsplit("Kode verifikasi: ", 1)[1].strip()
+    sent_file = document.message["document"]
+    assert sent_file["file_name"] == f"sertifikat-{code.lower()}.pdf"
+    # Download it back through the Bot API, as a seller's Telegram app would.
+    async with httpx.AsyncClient() as client:
+        found = await client.get(
+            f"{bot.emulator.base_url}{TOKEN}/getFile", params={"file_id": sent_file["file_id"]}
+        )
+        path = found.json()["result"]["file_path"]
+        pdf = await client.get(f"{bot.emulator.url}/file/bot{TOKEN}/{path}")
+    assert pdf.content.startswith(b"%PDF")
+
+    monkeypatch.setenv("DATABASE_URL", stack.settings.database_url)
+    assert main(["certificate", "verify", code.lower()]) == 0
+    assert f"VALID: {code}" in capsys.readouterr().out
+    assert main(["certificate", "verify", "AKAR-XXXX-XXXX"]) == 1
+
+    # The module page now offers the certificate again.
+    [catalogue] = await command(bot, user_id, "/modul")
+    [page] = await press(bot, user_id, "k:1", catalogue)
+    [module] = await press(bot, user_id, "m:pembayaran", page)
+    assert "c:pembayaran" in button_payloads(module)
