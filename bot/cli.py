@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.config import Settings, get_settings
+from bot.config import Settings
 from bot.content.publish import CONTENT_DIR
 from bot.logging_setup import configure_logging
 
@@ -155,7 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = get_settings()
+    settings = (
+        Settings()
+    )  # read the environment now (not cached: main() may run more than once in tests)
     configure_logging(settings)
     try:
         result: int = args.func(settings, args)

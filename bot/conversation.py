@@ -99,6 +99,11 @@ class Assistant:
         if not _HAS_WORD.search(stripped):
             await self.store.finish_incoming(incoming_id, status="no_words")
             return Turn(incoming_id, local_reply(texts.NO_WORDS))
+        if self.learning is not None:
+            answered = await self.learning.profile_text(who, stripped)
+            if answered is not None:
+                await self.store.finish_incoming(incoming_id, status="profile")
+                return Turn(incoming_id, answered)
         return await self._ask_rasa(who, incoming_id, stripped)
 
     async def handle_button(
@@ -107,21 +112,46 @@ class Assistant:
         incoming_id = await self.store.record_incoming(
             who, kind="callback", text=payload, telegram_message_id=telegram_message_id
         )
-        action = learning_callbacks.parse(payload)
-        if action is not None and self.learning is not None:
-            messages = await self.learning.handle(who, action)
-            await self.store.finish_incoming(incoming_id, status="learning")
-            return Turn(incoming_id, messages)
+        if self.learning is not None:
+            messages = await self._learning_button(who, payload)
+            if messages is not None:
+                await self.store.finish_incoming(incoming_id, status="learning")
+                return Turn(incoming_id, messages)
         if not self.is_valid_payload(payload):
             await self.store.finish_incoming(incoming_id, status="stale_button")
             return Turn(incoming_id, local_reply(texts.STALE_BUTTON))
         return await self._ask_rasa(who, incoming_id, payload)
 
+    async def _learning_button(
+        self, who: SellerIdentity, payload: str
+    ) -> list[OutgoingMessage] | None:
+        assert self.learning is not None
+        action = learning_callbacks.parse(payload)
+        if action is not None:
+            return await self.learning.handle(who, action)
+        return await self.learning.profile_button(who, payload)
+
     async def handle_start(self, who: SellerIdentity, *, telegram_message_id: int | None) -> Turn:
         incoming_id = await self.store.record_incoming(
             who, kind="command", text="/start", telegram_message_id=telegram_message_id
         )
-        return await self._ask_rasa(who, incoming_id, "/mulai")
+        turn = await self._ask_rasa(who, incoming_id, "/mulai")
+        if self.learning is not None:
+            turn.messages.extend(await self.learning.onboarding_invitation(who))
+        return turn
+
+    async def handle_profile_command(
+        self, who: SellerIdentity, command: str, *, telegram_message_id: int
+    ) -> Turn:
+        incoming_id = await self.store.record_incoming(
+            who, kind="command", text=command, telegram_message_id=telegram_message_id
+        )
+        if self.learning is None:
+            await self.store.finish_incoming(incoming_id, status="unknown_command")
+            return Turn(incoming_id, local_reply(texts.UNKNOWN_COMMAND))
+        messages = await self.learning.show_profile(who)
+        await self.store.finish_incoming(incoming_id, status="profile")
+        return Turn(incoming_id, messages)
 
     async def handle_command(
         self, who: SellerIdentity, command: str, payload: str | None, *, telegram_message_id: int

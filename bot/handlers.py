@@ -96,7 +96,11 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     command = message.text.split()[0].split("@")[0]
     name = command.lstrip("/").lower()
     async with chat_lock(who.chat_id):
-        if name in LEARNING_COMMANDS:
+        if name == "profil":
+            turn = await assistant_of(context).handle_profile_command(
+                who, command, telegram_message_id=message.message_id
+            )
+        elif name in LEARNING_COMMANDS:
             turn = await assistant_of(context).handle_learning_command(
                 who, command, LEARNING_COMMANDS[name], telegram_message_id=message.message_id
             )

@@ -32,6 +32,7 @@ BOT_COMMANDS = [
     BotCommand("modul", "Lihat modul pelatihan AKAR"),
     BotCommand("lanjut", "Lanjutkan pelajaran terakhir"),
     BotCommand("progres", "Lihat progres belajar"),
+    BotCommand("profil", "Lihat atau ubah profil"),
     BotCommand("cod", "Tanya soal COD"),
     BotCommand("ongkir", "Tanya soal ongkos kirim"),
 ]

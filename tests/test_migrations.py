@@ -32,6 +32,7 @@ TABLES = {
     "lesson_progress",
     "quiz_answers",
     "certificates",
+    "seller_profiles",
 }
 
 

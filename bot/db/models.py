@@ -311,3 +311,28 @@ class Certificate(Base):
     seller_name: Mapped[str] = mapped_column(sa.String(255))
     module_title: Mapped[str] = mapped_column(sa.String(120))
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class SellerProfile(Base):
+    """What a seller told the onboarding questions (/start, /profil); every field is optional.
+
+    Used to recommend lessons and, later, for trainers' broadcast segments. `step` is the
+    question being asked right now (None when not filling in), so a restart mid-way resumes.
+    `platforms` is a list of canonical marketplace names.
+    """
+
+    __tablename__ = "seller_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seller_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("sellers.id", ondelete="CASCADE"), unique=True
+    )
+    nickname: Mapped[str | None] = mapped_column(sa.String(64))
+    shop_name: Mapped[str | None] = mapped_column(sa.String(120))
+    platforms: Mapped[list[str]] = mapped_column(sa.JSON(), default=list)
+    cluster: Mapped[str | None] = mapped_column(sa.String(32))
+    city: Mapped[str | None] = mapped_column(sa.String(120))
+    experience: Mapped[str | None] = mapped_column(sa.String(32))
+    step: Mapped[str | None] = mapped_column(sa.String(32))
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -7,18 +7,24 @@ the moment a seller presses a button and survives a restart.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import repository
-from bot.learning import certificate, service, views
+from bot.db.models import Seller
+from bot.learning import certificate, profile, service, views
 from bot.learning.callbacks import LearningAction
 from bot.rendering import OutgoingMessage
 from bot.store import SellerIdentity
 
 
 def _seller_id(session: Session, who: SellerIdentity) -> int:
+    return _seller(session, who).id
+
+
+def _seller(session: Session, who: SellerIdentity) -> Seller:
     seller = repository.upsert_seller(
         session,
         telegram_user_id=who.telegram_user_id,
@@ -29,7 +35,7 @@ def _seller_id(session: Session, who: SellerIdentity) -> int:
         language_code=who.language_code,
     )
     session.flush()
-    return seller.id
+    return seller
 
 
 class Learning:
@@ -54,6 +60,48 @@ class Learning:
             return views.certificate_not_ready(key)
         return views.certificate_message(issued, certificate.render_pdf(issued))
 
+    async def profile_button(self, who: SellerIdentity, data: str) -> list[OutgoingMessage] | None:
+        """An onboarding button ("o:..."), or None if `data` is not one."""
+        action = profile.parse(data)
+        if action is None:
+            return None
+        return await asyncio.to_thread(
+            self._profile, who, lambda s, seller: profile.handle_button(s, seller, action)
+        )
+
+    async def profile_text(self, who: SellerIdentity, text: str) -> list[OutgoingMessage] | None:
+        """The answer to an open onboarding question, or None if none is open."""
+        return await asyncio.to_thread(self._profile_text, who, text)
+
+    async def show_profile(self, who: SellerIdentity) -> list[OutgoingMessage]:
+        return await asyncio.to_thread(self._profile, who, profile.show)
+
+    async def onboarding_invitation(self, who: SellerIdentity) -> list[OutgoingMessage]:
+        """On a seller's first /start: the invitation to fill in the profile (once)."""
+        return await asyncio.to_thread(self._invitation, who)
+
+    def _profile(
+        self, who: SellerIdentity, screen: Callable[[Session, Seller], list[OutgoingMessage]]
+    ) -> list[OutgoingMessage]:
+        with self._sessions.begin() as session:
+            seller = _seller(session, who)
+            return screen(session, seller)
+
+    def _profile_text(self, who: SellerIdentity, text: str) -> list[OutgoingMessage] | None:
+        with self._sessions.begin() as session:
+            seller = _seller(session, who)
+            if not profile.awaiting_text(session, seller.id):
+                return None
+            if not profile.looks_like_answer(text):
+                profile.close_question(session, seller.id)
+                return None
+            return profile.handle_text(session, seller, text)
+
+    def _invitation(self, who: SellerIdentity) -> list[OutgoingMessage]:
+        with self._sessions.begin() as session:
+            seller = _seller(session, who)
+            return profile.invitation() if profile.needs_onboarding(session, seller.id) else []
+
     def _handle(self, who: SellerIdentity, action: LearningAction) -> list[OutgoingMessage]:
         with self._sessions.begin() as session:
             seller_id = _seller_id(session, who)
@@ -64,12 +112,12 @@ class Learning:
     ) -> list[OutgoingMessage]:
         if action.kind == "catalogue":
             modules = service.list_modules(session, seller_id)
-            resumable = service.resume_point(session, seller_id) is not None
-            return views.catalogue(modules, action.index, can_resume=resumable)
+            suggestion = service.recommend(session, seller_id)
+            return views.catalogue(modules, action.index, suggestion=suggestion)
         if action.kind == "progress":
             modules = service.list_modules(session, seller_id)
-            resumable = service.resume_point(session, seller_id) is not None
-            return views.progress(modules, can_resume=resumable)
+            suggestion = service.recommend(session, seller_id)
+            return views.progress(modules, suggestion=suggestion)
         if action.kind == "module" and action.module:
             page = service.module_page(session, seller_id, action.module)
             return views.module_page(*page) if page else views.not_available()

@@ -7,6 +7,7 @@ finish.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
@@ -17,8 +18,11 @@ from bot.db.models import (
     ContentLesson,
     ContentModule,
     ContentQuestion,
+    Direction,
     LessonProgress,
+    Message,
     QuizAnswer,
+    SellerProfile,
     utcnow,
 )
 from bot.learning import certificate
@@ -318,3 +322,85 @@ def completed_module_certificate(session: Session, seller_id: int, key: str) -> 
     if not _summary(session, row, _completed_lesson_ids(session, seller_id)).complete:
         return None
     return certificate.issue(session, seller_id, row.id)
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    lesson_id: int
+    title: str
+    module_number: int
+    reason: str
+
+
+# Where to start by experience (module keys in order of priority).
+_START_BY_EXPERIENCE: dict[str, tuple[str, ...]] = {
+    "belum": ("daftar_toko", "listing_produk", "harga"),
+    "baru": ("listing_produk", "ongkir", "cod", "harga"),
+    "jalan": ("algoritma", "pemasaran_digital", "retur_komplain"),
+}
+RECENT_QUESTIONS = 10
+
+
+def _first_open_lesson(
+    session: Session, module: ContentModule, completed: set[int]
+) -> ContentLesson | None:
+    lessons = _active_lessons(session, module.id)
+    return next((lesson for lesson in lessons if lesson.id not in completed), None)
+
+
+def recommend(session: Session, seller_id: int) -> Recommendation | None:
+    """The next lesson: the one in progress, else the topic of recent questions, else by profile,
+    else the first unfinished module in catalogue order."""
+    point = resume_point(session, seller_id)
+    if point is not None:
+        lesson = session.get(ContentLesson, point[0])
+        if lesson is not None:
+            return Recommendation(
+                lesson.id, lesson.title, lesson.module.number, "lanjutkan yang terakhir dibuka"
+            )
+    completed = _completed_lesson_ids(session, seller_id)
+    modules = list(
+        session.scalars(
+            select(ContentModule)
+            .where(ContentModule.retired_at.is_(None))
+            .order_by(ContentModule.number)
+        )
+    )
+    by_topic = {m.topic: m for m in modules}
+    by_key = {m.key: m for m in modules}
+    recent = session.scalars(
+        select(Message.intent)
+        .where(
+            Message.seller_id == seller_id,
+            Message.direction == Direction.IN,
+            Message.intent.like("tanya\\_%", escape="\\"),
+        )
+        .order_by(Message.id.desc())
+        .limit(RECENT_QUESTIONS)
+    )
+    for intent, _count in Counter(i for i in recent if i).most_common():
+        module = by_topic.get(intent)
+        lesson = _first_open_lesson(session, module, completed) if module else None
+        if module and lesson:
+            return Recommendation(
+                lesson.id,
+                lesson.title,
+                module.number,
+                f"sesuai pertanyaan Kakak soal {module.title}",
+            )
+    profile = session.scalars(
+        select(SellerProfile).where(SellerProfile.seller_id == seller_id)
+    ).first()
+    if profile is not None and profile.experience in _START_BY_EXPERIENCE:
+        for key in _START_BY_EXPERIENCE[profile.experience]:
+            module = by_key.get(key)
+            lesson = _first_open_lesson(session, module, completed) if module else None
+            if module and lesson:
+                return Recommendation(
+                    lesson.id, lesson.title, module.number, "cocok untuk tahap Kakak"
+                )
+    for module in modules:
+        lesson = _first_open_lesson(session, module, completed)
+        if lesson is not None:
+            return Recommendation(lesson.id, lesson.title, module.number, "pelajaran berikutnya")
+    return None

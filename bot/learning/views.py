@@ -18,6 +18,7 @@ from bot.learning.service import (
     ModuleSummary,
     PartView,
     QuestionView,
+    Recommendation,
 )
 from bot.rendering import Button, Document, OutgoingMessage
 
@@ -49,8 +50,24 @@ def progress_bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
     return "▓" * filled + "░" * (width - filled)
 
 
+def _suggestion_button(suggestion: Recommendation) -> Button:
+    label = "▶️ Lanjutkan" if suggestion.reason.startswith("lanjutkan") else "💡 Saran"
+    return Button(
+        _short(f"{label}: {suggestion.title}", 60), callbacks.part(suggestion.lesson_id, 0)
+    )
+
+
+def _suggestion_line(suggestion: Recommendation | None) -> str:
+    if suggestion is None:
+        return ""
+    return (
+        f"\n\n💡 Saran belajar: Modul {suggestion.module_number} · {suggestion.title} "
+        f"({suggestion.reason})."
+    )
+
+
 def catalogue(
-    modules: Sequence[ModuleSummary], page: int, *, can_resume: bool
+    modules: Sequence[ModuleSummary], page: int, *, suggestion: Recommendation | None
 ) -> list[OutgoingMessage]:
     if not modules:
         return [OutgoingMessage(text=NO_CONTENT)]
@@ -58,8 +75,8 @@ def catalogue(
     page = max(0, min(page, pages - 1))
     shown = modules[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     rows: list[tuple[Button, ...]] = []
-    if can_resume:
-        rows.append(_row(Button("▶️ Lanjutkan belajar", callbacks.RESUME)))
+    if suggestion is not None:
+        rows.append(_row(_suggestion_button(suggestion)))
     for m in shown:
         mark = "✅ " if m.complete else ""
         title = _short(f"{mark}{m.number}. {m.title} ({m.done}/{m.total})", 60)
@@ -75,7 +92,7 @@ def catalogue(
     text = (
         f"📚 Modul belajar AKAR (halaman {page + 1}/{pages})\n"
         "Pilih modul yang ingin Kakak pelajari. Angka dalam kurung: pelajaran selesai/semua."
-    )
+    ) + _suggestion_line(suggestion)
     return [OutgoingMessage(text=text, buttons=tuple(rows))]
 
 
@@ -170,7 +187,9 @@ def feedback(result: AnswerResult) -> list[OutgoingMessage]:
     return messages
 
 
-def progress(modules: Sequence[ModuleSummary], *, can_resume: bool) -> list[OutgoingMessage]:
+def progress(
+    modules: Sequence[ModuleSummary], *, suggestion: Recommendation | None
+) -> list[OutgoingMessage]:
     if not modules:
         return [OutgoingMessage(text=NO_CONTENT)]
     done = sum(m.done for m in modules)
@@ -183,8 +202,8 @@ def progress(modules: Sequence[ModuleSummary], *, can_resume: bool) -> list[Outg
     percent = round(100 * done / total) if total else 0
     lines += ["", f"Total: {done}/{total} pelajaran ({percent}%)"]
     rows: list[tuple[Button, ...]] = []
-    if can_resume:
-        rows.append(_row(Button("▶️ Lanjutkan belajar", callbacks.RESUME)))
+    if suggestion is not None:
+        rows.append(_row(_suggestion_button(suggestion)))
     rows.append(_row(Button("📚 Semua modul", callbacks.catalogue(0))))
     return [OutgoingMessage(text="\n".join(lines), buttons=tuple(rows))]
 

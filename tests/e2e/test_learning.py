@@ -46,7 +46,8 @@ async def test_catalogue_lists_every_module_with_pages(bot: RunningBot, user_id:
     [catalogue] = await command(bot, user_id, "/modul")
     assert catalogue.text.startswith("📚 Modul belajar AKAR (halaman 1/2)")
     titles = button_titles(catalogue)
-    assert titles[0].startswith("1. Memulai toko online (0/")
+    assert titles[0].startswith("💡 Saran: ")  # a fresh seller: the very first lesson
+    assert titles[1].startswith("1. Memulai toko online (0/")
     [second_page] = await press(bot, user_id, "k:1", catalogue)
     assert any("Aturan jual beli online" in t for t in button_titles(second_page))
 
@@ -216,3 +217,58 @@ async def test_finishing_a_module_sends_a_verifiable_certificate(
     [page] = await press(bot, user_id, "k:1", catalogue)
     [module] = await press(bot, user_id, "m:pembayaran", page)
     assert "c:pembayaran" in button_payloads(module)
+
+
+async def test_first_start_invites_to_a_skippable_profile(bot: RunningBot, user_id: int) -> None:
+    bot.emulator.inject_command(user_id, "/start", first_name="Sari")
+    sent = await bot.reply(user_id)
+    invitation = sent[-1]
+    assert invitation.text.startswith("Boleh kenalan dulu, Kak?")
+    [question] = await press(bot, user_id, "o:start", invitation)
+    assert question.text.startswith("Profil 1/6")
+    bot.emulator.inject_text(user_id, "Bu Sari")
+    [question] = await bot.reply(user_id)
+    assert question.text.startswith("Profil 2/6")
+    [question] = await press(bot, user_id, "o:shop:none", question)
+    [question] = await press(bot, user_id, "o:plat:lz", question)
+    [question] = await press(bot, user_id, "o:plat:sp", question)
+    assert "✅ Lazada" in button_titles(question) and "✅ Shopee" in button_titles(question)
+    [question] = await press(bot, user_id, "o:plat:done", question)
+    [question] = await press(bot, user_id, "o:clu:kul", question)
+    bot.emulator.inject_text(user_id, "Garut")
+    [question] = await bot.reply(user_id)
+    done = await press(bot, user_id, "o:exp:baru", question)
+    assert done[0].text.startswith("Terima kasih, Kak!")
+    summary = done[-1].text
+    for expected in ("Bu Sari", "Lazada, Shopee", "Kuliner", "Garut", "Baru mulai"):
+        assert expected in summary
+    # A second /start does not ask again; /profil shows the profile.
+    bot.emulator.inject_command(user_id, "/start", first_name="Sari")
+    sent = await bot.reply(user_id)
+    assert not any((m.text or "").startswith("Boleh kenalan") for m in sent)
+    [profile] = await command(bot, user_id, "/profil")
+    assert "Garut" in profile.text
+    # The messages were answers, not questions for the NLU.
+    statuses = {m["text"]: m["delivery_status"] for m in await bot.incoming(user_id)}
+    assert statuses["Bu Sari"] == "profile" and statuses["Garut"] == "profile"
+
+
+async def test_a_question_instead_of_an_answer_goes_to_the_nlu(
+    bot: RunningBot, user_id: int
+) -> None:
+    bot.emulator.inject_command(user_id, "/start", first_name="Dedi")
+    sent = await bot.reply(user_id)
+    await press(bot, user_id, "o:start", sent[-1])
+    bot.emulator.inject_text(user_id, "kak gmn cr aktifin cod di toko sy?")
+    sent = await bot.reply(user_id)
+    assert '/lihat_modul{"topik":"cod"}' in button_payloads(sent[-1])
+
+
+async def test_recent_questions_shape_the_suggested_lesson(bot: RunningBot, user_id: int) -> None:
+    bot.emulator.inject_text(user_id, "berat volume itu apa sih kak")
+    await bot.reply(user_id)
+    [catalogue] = await command(bot, user_id, "/modul")
+    ongkir = load_catalogue(CONTENT_DIR).module("ongkir")
+    assert ongkir is not None
+    assert f"💡 Saran belajar: Modul 3 · {ongkir.lessons[0].title}" in catalogue.text
+    assert button_titles(catalogue)[0].startswith("💡 Saran:")
