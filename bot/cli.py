@@ -155,9 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = (
-        Settings()
-    )  # read the environment now (not cached: main() may run more than once in tests)
+    # Read the environment on every call (not the cached get_settings): tests call main() often.
+    settings = Settings()
     configure_logging(settings)
     try:
         result: int = args.func(settings, args)
