@@ -262,3 +262,42 @@ def test_cli_check_and_sync(
     (folder / "01-apa.md").write_text("rusak", encoding="utf-8")
     assert main(["content", "check", "--path", str(root)]) == 1
     assert "01-apa.md:1: pelajaran harus diawali" in capsys.readouterr().err
+
+
+def test_progress_survives_edits_and_retirement(tmp_path: Path, database: str) -> None:
+    """A seller's finished lesson stays finished after its text changes; a retired lesson no
+    longer counts towards the module, and coming back restores it."""
+    from bot.db import repository
+    from bot.db.models import LessonProgress, utcnow
+    from bot.learning import service
+
+    root = tmp_path / "content"
+    folder = write_module(root)
+    run_sync(database, root)
+    engine = make_engine(database)
+    factory = make_session_factory(engine)
+    with session_scope(factory) as session:
+        seller = repository.upsert_seller(session, telegram_user_id=1, chat_id=1, first_name="Sari")
+        session.flush()
+        seller_id = seller.id
+        first = session.scalars(select(ContentLesson).where(ContentLesson.key == "apa")).one()
+        session.add(LessonProgress(seller_id=seller_id, lesson_id=first.id, completed_at=utcnow()))
+
+    def cod_progress() -> tuple[int, int]:
+        with session_scope(factory) as session:
+            [module] = service.list_modules(session, seller_id)
+            return module.done, module.total
+
+    assert cod_progress() == (1, 3)
+    (folder / "01-apa.md").write_text(lesson("apa", title="Judul diperbarui"), encoding="utf-8")
+    run_sync(database, root)
+    assert cod_progress() == (1, 3)  # edited, still finished
+
+    (folder / "module.yml").write_text(MODULE_YML.replace("  - 01-apa.md\n", ""), encoding="utf-8")
+    (folder / "01-apa.md").unlink()
+    with pytest.raises(ContentError):  # two lessons are below the minimum of three
+        load_catalogue(root)
+    write_module(root)
+    run_sync(database, root)
+    assert cod_progress() == (1, 3)
+    engine.dispose()
