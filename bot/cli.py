@@ -150,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
         "code", help="the code printed on the certificate, e.g. AKAR-7K2M-Q9XA"
     )
     certificate.set_defaults(func=cmd_certificate)
+    from bot.broadcast.cli import add_parsers
+
+    add_parsers(sub)
     return parser
 
 

@@ -179,6 +179,20 @@ class Assistant:
         await self.store.finish_incoming(incoming_id, status="learning")
         return Turn(incoming_id, messages)
 
+    async def handle_broadcast_preference(
+        self, who: SellerIdentity, command: str, *, opted_out: bool, telegram_message_id: int
+    ) -> Turn:
+        """/berhenti and /mulai: stop or resume trainer broadcasts for this seller."""
+        incoming_id = await self.store.record_incoming(
+            who, kind="command", text=command, telegram_message_id=telegram_message_id
+        )
+        await self.store.set_broadcast_opt_out(who, opted_out)
+        await self.store.finish_incoming(
+            incoming_id, status="opted_out" if opted_out else "opted_in"
+        )
+        text = texts.BROADCAST_STOPPED if opted_out else texts.BROADCAST_RESUMED
+        return Turn(incoming_id, local_reply(text, with_topics=not opted_out))
+
     async def handle_unsupported(
         self, who: SellerIdentity, kind: str, *, telegram_message_id: int | None
     ) -> Turn:

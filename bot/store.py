@@ -136,6 +136,22 @@ class Store:
         with self._sessions.begin() as session:
             repository.mark_seller_blocked(session, telegram_user_id)
 
+    async def set_broadcast_opt_out(self, who: SellerIdentity, opted_out: bool) -> None:
+        await asyncio.to_thread(self._set_broadcast_opt_out, who, opted_out)
+
+    def _set_broadcast_opt_out(self, who: SellerIdentity, opted_out: bool) -> None:
+        with self._sessions.begin() as session:
+            seller = repository.upsert_seller(
+                session,
+                telegram_user_id=who.telegram_user_id,
+                chat_id=who.chat_id,
+                first_name=who.first_name,
+                last_name=who.last_name,
+                username=who.username,
+                language_code=who.language_code,
+            )
+            seller.broadcast_opt_out = opted_out
+
     async def seller(self, telegram_user_id: int) -> dict[str, Any] | None:
         return await asyncio.to_thread(self._seller, telegram_user_id)
 

@@ -33,6 +33,7 @@ BOT_COMMANDS = [
     BotCommand("lanjut", "Lanjutkan pelajaran terakhir"),
     BotCommand("progres", "Lihat progres belajar"),
     BotCommand("profil", "Lihat atau ubah profil"),
+    BotCommand("berhenti", "Berhenti menerima siaran"),
     BotCommand("cod", "Tanya soal COD"),
     BotCommand("ongkir", "Tanya soal ongkos kirim"),
 ]

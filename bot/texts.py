@@ -68,3 +68,11 @@ UNSUPPORTED_OTHER = (
 
 def unsupported_text(kind: str) -> str:
     return UNSUPPORTED_BY_KIND.get(kind, UNSUPPORTED_OTHER)
+
+
+BROADCAST_STOPPED = (
+    "Baik, Kak. Kakak tidak akan menerima siaran dari tim AKAR lagi. "
+    "Pertanyaan Kakak tetap saya jawab seperti biasa. "
+    "Ketik /mulai kalau ingin menerima siaran lagi."
+)
+BROADCAST_RESUMED = "Siap, Kak! Siaran dan info pelatihan dari tim AKAR akan kami kirim lagi 🙌"

@@ -33,6 +33,9 @@ TABLES = {
     "quiz_answers",
     "certificates",
     "seller_profiles",
+    "staff_roles",
+    "broadcasts",
+    "broadcast_deliveries",
 }
 
 

@@ -119,6 +119,8 @@ class Seller(Base):
     blocked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # /berhenti: the seller wants no broadcasts (answers to their own questions still come).
+    broadcast_opt_out: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     def __repr__(self) -> str:
         return f"Seller(id={self.id!r}, telegram_user_id={self.telegram_user_id!r})"
@@ -336,3 +338,81 @@ class SellerProfile(Base):
     step: Mapped[str | None] = mapped_column(sa.String(32))
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    TRAINER = "trainer"
+    SUPPORT = "support"
+
+
+class StaffRole(Base):
+    """Who may use trainer, support or admin features, by Telegram user id (they may not have
+    written to the bot yet). One role per person; every privileged command checks this table."""
+
+    __tablename__ = "staff_roles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
+    role: Mapped[Role] = mapped_column(
+        sa.Enum(
+            Role,
+            name="role",
+            native_enum=False,
+            create_constraint=True,
+            length=16,
+            values_callable=_enum_values,
+            validate_strings=True,
+        )
+    )
+    granted_by: Mapped[int | None] = mapped_column(sa.BigInteger)
+    granted_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class Broadcast(Base):
+    """A message a trainer sends to many sellers; `segment` says who (bot/broadcast/segments.py).
+
+    status: scheduled -> sending -> done, or cancelled at any point before done.
+    """
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by: Mapped[int | None] = mapped_column(sa.BigInteger)
+    text: Mapped[str] = mapped_column(sa.Text)
+    module_key: Mapped[str | None] = mapped_column(sa.String(20))
+    segment: Mapped[dict[str, Any]] = mapped_column(sa.JSON())
+    status: Mapped[str] = mapped_column(sa.String(16), default="scheduled")
+    scheduled_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class BroadcastDelivery(Base):
+    """The outbox: one row per recipient of a broadcast.
+
+    pending -> sending (claimed by the sender) -> sent | blocked | failed; opted_out and
+    cancelled are final too. A row left in `sending` by a crash goes back to pending on restart,
+    so it may be sent twice; no row is ever lost (docs/ARCHITECTURE.md states the guarantee).
+    """
+
+    __tablename__ = "broadcast_deliveries"
+    __table_args__ = (
+        sa.UniqueConstraint("broadcast_id", "seller_id"),
+        sa.Index("ix_broadcast_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(sa.ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    seller_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("sellers.id", ondelete="CASCADE"), index=True
+    )
+    chat_id: Mapped[int] = mapped_column(sa.BigInteger)
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    telegram_message_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    error: Mapped[str | None] = mapped_column(sa.Text)

@@ -24,7 +24,7 @@ from bot.rendering import Button, Document, OutgoingMessage
 
 PAGE_SIZE: Final = 6
 BAR_WIDTH: Final = 10
-MAX_BUTTON_TITLE: Final = 40
+MAX_BUTTON_TITLE: Final = 48
 
 NO_CONTENT = (
     "Modul belajar belum tersedia, Kak. Tim AKAR sedang menyiapkannya. "

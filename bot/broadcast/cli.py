@@ -1,0 +1,193 @@
+"""`akar broadcast ...` and `akar users ...`: the scriptable side of broadcasts and roles."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from telegram import Bot
+
+from bot.broadcast import outbox
+from bot.broadcast.segments import Segment, recipients
+from bot.broadcast.sender import DEFAULT_RATE, BroadcastSender
+from bot.config import Settings
+from bot.db.models import Broadcast, Role, StaffRole
+from bot.db.session import make_engine, make_session_factory, session_scope
+
+# Indonesia's three time zones (no daylight saving).
+ZONES = {
+    "WIB": timezone(timedelta(hours=7), "WIB"),
+    "WITA": timezone(timedelta(hours=8), "WITA"),
+    "WIT": timezone(timedelta(hours=9), "WIT"),
+}
+
+
+def parse_when(text: str | None) -> datetime | None:
+    """ "2026-12-01 09:00 WIB" (zone optional, WIB by default); None means now."""
+    if not text:
+        return None
+    parts = text.split()
+    zone = ZONES.get(parts[-1].upper()) if parts else None
+    moment = " ".join(parts[:-1] if zone else parts)
+    try:
+        local = datetime.strptime(moment, "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise SystemExit(f"waktu tidak dikenali: {text!r} (contoh: 2026-12-01 09:00 WIB)") from None
+    return local.replace(tzinfo=zone or ZONES["WIB"]).astimezone(UTC)
+
+
+@contextmanager
+def _session(settings: Settings) -> Iterator[Session]:
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def segment_from(args: argparse.Namespace) -> Segment:
+    return Segment(
+        cluster=args.cluster,
+        city=args.city,
+        platform=args.platform,
+        experience=args.experience,
+        enrolled_in=args.enrolled_in,
+        not_finished=args.not_finished,
+        active_days=args.active_days,
+    )
+
+
+def cmd_broadcast(settings: Settings, args: argparse.Namespace) -> int:
+    if args.action == "create":
+        text = Path(args.text_file).read_text(encoding="utf-8").strip() if args.text_file else ""
+        text = text or (args.text or "").strip()
+        if not text:
+            print("isi siaran kosong: pakai --text atau --text-file", file=sys.stderr)
+            return 2
+        segment = segment_from(args)
+        with _session(settings) as session:
+            audience = recipients(session, segment)
+            broadcast = outbox.create(
+                session,
+                text=text,
+                segment=segment,
+                module_key=args.module,
+                scheduled_at=parse_when(args.at),
+            )
+            print(
+                f"Siaran #{broadcast.id} dijadwalkan {broadcast.scheduled_at:%Y-%m-%d %H:%M} UTC "
+                f"untuk {segment.describe()}: {len(audience)} penjual "
+                f"({sum(1 for r in audience if r[2])} berhenti langganan)."
+            )
+        return 0
+    if args.action == "list":
+        with _session(settings) as session:
+            for b in session.scalars(select(Broadcast).order_by(Broadcast.id.desc()).limit(20)):
+                first_line = b.text.splitlines()[0][:50]
+                print(f"#{b.id} {b.status:<9} {b.scheduled_at:%Y-%m-%d %H:%M} UTC  {first_line}")
+        return 0
+    if args.action in ("status", "cancel"):
+        if args.id is None:
+            print("sebutkan nomor siaran", file=sys.stderr)
+            return 2
+        with _session(settings) as session:
+            if args.action == "cancel" and not outbox.cancel(session, args.id):
+                print(f"Siaran #{args.id} tidak bisa dibatalkan (tidak ada atau sudah selesai).")
+                return 1
+            report = outbox.report(session, args.id)
+            if report is None:
+                print(f"Siaran #{args.id} tidak ada.")
+                return 1
+            print(report.summary())
+        return 0
+    # send: work through everything that is due, then stop.
+    if settings.telegram_bot_token is None:
+        print("TELEGRAM_BOT_TOKEN belum diisi.", file=sys.stderr)
+        return 2
+    return asyncio.run(_send(settings, args.rate))
+
+
+async def _send(settings: Settings, rate: float) -> int:
+    assert settings.telegram_bot_token is not None
+    engine = make_engine(settings.database_url)
+    try:
+        token = settings.telegram_bot_token.get_secret_value()
+        async with Bot(token, base_url=settings.telegram_api_base_url) as bot:
+            sender = BroadcastSender(bot, make_session_factory(engine), rate=rate)
+            await sender.run_until_idle()
+    finally:
+        engine.dispose()
+    return 0
+
+
+def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
+    with _session(settings) as session:
+        if args.action == "list":
+            for row in session.scalars(select(StaffRole).order_by(StaffRole.role)):
+                print(f"{row.telegram_user_id}\t{row.role}")
+            return 0
+        if args.user_id is None:
+            print("sebutkan Telegram user id", file=sys.stderr)
+            return 2
+        existing = session.scalars(
+            select(StaffRole).where(StaffRole.telegram_user_id == args.user_id)
+        ).first()
+        if args.action == "revoke":
+            if existing is None:
+                print(f"{args.user_id} tidak punya peran.")
+                return 1
+            session.delete(existing)
+            print(f"Peran {existing.role} untuk {args.user_id} dicabut.")
+            return 0
+        if args.role is None:
+            print("sebutkan peran: admin, trainer atau support", file=sys.stderr)
+            return 2
+        role = Role(args.role)
+        if existing is None:
+            session.add(StaffRole(telegram_user_id=args.user_id, role=role))
+        else:
+            existing.role = role
+        print(f"{args.user_id} sekarang {role.value}.")
+        return 0
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    broadcast = sub.add_parser(
+        "broadcast",
+        help="trainer broadcasts: create, list, status, cancel, send",
+        description=(
+            "Create a broadcast for a segment of sellers (all filters optional and combined), "
+            "follow it, cancel it, or send what is due. `akar run` sends due broadcasts too."
+        ),
+    )
+    broadcast.add_argument("action", choices=["create", "list", "status", "cancel", "send"])
+    broadcast.add_argument("id", nargs="?", type=int, help="broadcast number (status, cancel)")
+    broadcast.add_argument("--text", help="message text (plain text)")
+    broadcast.add_argument("--text-file", help="read the message text from this file")
+    broadcast.add_argument("--module", help="add a button to this module (e.g. cod)")
+    broadcast.add_argument("--at", help='schedule, e.g. "2026-12-01 09:00 WIB" (WIB/WITA/WIT)')
+    broadcast.add_argument("--cluster", choices=["fes", "kul", "kra", "lain"])
+    broadcast.add_argument("--city")
+    broadcast.add_argument("--platform", help="e.g. Lazada")
+    broadcast.add_argument("--experience", choices=["belum", "baru", "jalan"])
+    broadcast.add_argument("--enrolled-in", metavar="MODULE")
+    broadcast.add_argument("--not-finished", metavar="MODULE")
+    broadcast.add_argument("--active-days", type=int, metavar="N")
+    broadcast.add_argument(
+        "--rate", type=float, default=DEFAULT_RATE, help="messages per second (send)"
+    )
+    broadcast.set_defaults(func=cmd_broadcast)
+
+    users = sub.add_parser("users", help="staff roles: grant, revoke, list")
+    users.add_argument("action", choices=["grant", "revoke", "list"])
+    users.add_argument("user_id", nargs="?", type=int, help="Telegram user id")
+    users.add_argument("role", nargs="?", choices=[r.value for r in Role])
+    users.set_defaults(func=cmd_users)

@@ -1,0 +1,198 @@
+"""The persistent outbox: broadcasts become one delivery row per recipient, claimed in batches.
+
+Every function takes the caller's session (the caller commits). The guarantee, with the sender:
+no recipient is lost across crashes (rows are written before anything is sent), and a recipient
+is sent twice only if the process died after Telegram accepted the message and before the row
+was marked `sent`: at most the claimed, in-flight batch.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.broadcast.segments import Segment, recipients
+from bot.db.models import Broadcast, BroadcastDelivery, utcnow
+
+FINAL = ("sent", "blocked", "failed", "opted_out", "cancelled")
+MAX_ATTEMPTS = 5
+
+
+def create(
+    session: Session,
+    *,
+    text: str,
+    segment: Segment,
+    created_by: int | None = None,
+    module_key: str | None = None,
+    scheduled_at: datetime | None = None,
+) -> Broadcast:
+    broadcast = Broadcast(
+        text=text,
+        segment=segment.to_json(),
+        created_by=created_by,
+        module_key=module_key,
+        status="scheduled",
+        scheduled_at=scheduled_at or utcnow(),
+    )
+    session.add(broadcast)
+    session.flush()
+    return broadcast
+
+
+def start_due(session: Session, now: datetime | None = None) -> list[int]:
+    """Scheduled broadcasts whose time has come get their delivery rows; returns their ids."""
+    now = now or utcnow()
+    due = session.scalars(
+        select(Broadcast).where(Broadcast.status == "scheduled", Broadcast.scheduled_at <= now)
+    ).all()
+    for broadcast in due:
+        for seller_id, chat_id, opted_out in recipients(
+            session, Segment.from_json(broadcast.segment)
+        ):
+            session.add(
+                BroadcastDelivery(
+                    broadcast_id=broadcast.id,
+                    seller_id=seller_id,
+                    chat_id=chat_id,
+                    status="opted_out" if opted_out else "pending",
+                    next_attempt_at=now,
+                )
+            )
+        broadcast.status, broadcast.started_at = "sending", now
+    session.flush()
+    return [b.id for b in due]
+
+
+def claim(session: Session, limit: int, now: datetime | None = None) -> list[BroadcastDelivery]:
+    """Up to `limit` due pending rows, marked `sending` (skip-locked where the database can)."""
+    now = now or utcnow()
+    rows = list(
+        session.scalars(
+            select(BroadcastDelivery)
+            .join(Broadcast, Broadcast.id == BroadcastDelivery.broadcast_id)
+            .where(
+                BroadcastDelivery.status == "pending",
+                BroadcastDelivery.next_attempt_at <= now,
+                Broadcast.status == "sending",
+            )
+            .order_by(BroadcastDelivery.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for row in rows:
+        row.status, row.claimed_at = "sending", now
+        row.attempts += 1
+    session.flush()
+    return rows
+
+
+def recover(session: Session, older_than: timedelta, now: datetime | None = None) -> int:
+    """Rows left `sending` by a crashed sender go back to pending (they may be sent twice)."""
+    now = now or utcnow()
+    result = session.execute(
+        update(BroadcastDelivery)
+        .where(
+            BroadcastDelivery.status == "sending",
+            BroadcastDelivery.claimed_at < now - older_than,
+        )
+        .values(status="pending", next_attempt_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def finish_done(session: Session, now: datetime | None = None) -> list[int]:
+    """Broadcasts with no open rows left are done; returns their ids."""
+    now = now or utcnow()
+    finished = []
+    for broadcast in session.scalars(select(Broadcast).where(Broadcast.status == "sending")):
+        open_rows = session.scalar(
+            select(BroadcastDelivery.id)
+            .where(
+                BroadcastDelivery.broadcast_id == broadcast.id,
+                BroadcastDelivery.status.in_(("pending", "sending")),
+            )
+            .limit(1)
+        )
+        if open_rows is None:
+            broadcast.status, broadcast.finished_at = "done", now
+            finished.append(broadcast.id)
+    session.flush()
+    return finished
+
+
+def cancel(session: Session, broadcast_id: int, now: datetime | None = None) -> bool:
+    broadcast = session.get(Broadcast, broadcast_id)
+    if broadcast is None or broadcast.status in ("done", "cancelled"):
+        return False
+    now = now or utcnow()
+    session.execute(
+        update(BroadcastDelivery)
+        .where(
+            BroadcastDelivery.broadcast_id == broadcast_id,
+            BroadcastDelivery.status == "pending",
+        )
+        .values(status="cancelled")
+    )
+    broadcast.status, broadcast.finished_at = "cancelled", now
+    session.flush()
+    return True
+
+
+@dataclass(frozen=True)
+class Report:
+    broadcast_id: int
+    status: str
+    counts: dict[str, int]
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+    @property
+    def rate(self) -> float | None:
+        duration = self.duration_s
+        sent = self.counts.get("sent", 0)
+        return sent / duration if duration else None
+
+    def summary(self) -> str:
+        c = self.counts
+        waiting = c.get("pending", 0) + c.get("sending", 0)
+        line = (
+            f"Siaran #{self.broadcast_id} ({self.status}): total {self.total}, "
+            f"terkirim {c.get('sent', 0)}, diblokir {c.get('blocked', 0)}, "
+            f"gagal {c.get('failed', 0)}, berhenti langganan {c.get('opted_out', 0)}, "
+            f"dibatalkan {c.get('cancelled', 0)}, menunggu {waiting}"
+        )
+        if self.duration_s is not None:
+            line += f"; durasi {self.duration_s:.1f} s"
+        if self.rate is not None:
+            line += f", {self.rate:.1f} pesan/detik"
+        return line
+
+
+def report(session: Session, broadcast_id: int) -> Report | None:
+    broadcast = session.get(Broadcast, broadcast_id)
+    if broadcast is None:
+        return None
+    counts = Counter(
+        session.scalars(
+            select(BroadcastDelivery.status).where(BroadcastDelivery.broadcast_id == broadcast_id)
+        )
+    )
+    return Report(
+        broadcast.id, broadcast.status, dict(counts), broadcast.started_at, broadcast.finished_at
+    )
