@@ -41,7 +41,11 @@ def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     assistant = build_assistant(settings)
     app = build_application(
-        settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base_url, assistant
+        settings.telegram_bot_token.get_secret_value(),
+        settings.telegram_api_base_url,
+        assistant,
+        broadcast_rate=settings.broadcast_rate,
+        allow_paid_broadcast=settings.allow_paid_broadcast,
     )
     secret = settings.telegram_webhook_secret
     run(

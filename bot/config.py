@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     rasa_model: str = "models/akar.tar.gz"
     rasa_timeout_seconds: float = 10.0
     log_level: str = "INFO"
+    broadcast_rate: float = Field(
+        default=25.0, gt=0, description="Broadcast messages per second (Telegram's free limit ~30)."
+    )
+    allow_paid_broadcast: bool = Field(
+        default=False,
+        description="Send broadcasts with allow_paid_broadcast (up to 1,000/s, billed in Stars).",
+    )
 
     @property
     def rasa_base_url(self) -> str:

@@ -35,6 +35,11 @@ class Store:
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._sessions = session_factory
 
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """For components that run their own units of work (the broadcast sender)."""
+        return self._sessions
+
     async def record_incoming(
         self,
         who: SellerIdentity,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, TypeAlias
 
-from telegram import BotCommand, Update
+from telegram import Bot, BotCommand, Update
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -17,6 +18,7 @@ from telegram.ext import (
 )
 
 from bot import handlers
+from bot.broadcast.sender import DEFAULT_RATE, BroadcastSender
 from bot.conversation import Assistant
 
 log = logging.getLogger(__name__)
@@ -39,7 +41,14 @@ BOT_COMMANDS = [
 ]
 
 
-def build_application(token: str, base_url: str, assistant: Assistant) -> App:
+def build_application(
+    token: str,
+    base_url: str,
+    assistant: Assistant,
+    *,
+    broadcast_rate: float = DEFAULT_RATE,
+    allow_paid_broadcast: bool = False,
+) -> App:
     app = (
         ApplicationBuilder()
         .token(token)
@@ -54,6 +63,7 @@ def build_application(token: str, base_url: str, assistant: Assistant) -> App:
         .build()
     )
     app.bot_data["assistant"] = assistant
+    app.bot_data["broadcast_settings"] = (token, base_url, broadcast_rate, allow_paid_broadcast)
     add_handlers(app)
     return app
 
@@ -77,10 +87,31 @@ async def on_startup(app: App) -> None:
         await app.bot.set_my_commands(BOT_COMMANDS)
     except Exception as exc:  # a menu is nice to have; never a reason not to start
         log.warning("could not register bot commands: %s", exc)
+    await start_broadcast_sender(app)
     log.info("%s as @%s", READY_LINE, app.bot.username)
 
 
+async def start_broadcast_sender(app: App) -> None:
+    """Due broadcasts go out from this process, on a Bot of their own (see bot/broadcast)."""
+    assistant: Assistant = app.bot_data["assistant"]
+    token, base_url, rate, paid = app.bot_data["broadcast_settings"]
+    sender_bot = Bot(token, base_url=base_url)
+    await sender_bot.initialize()
+    stop = asyncio.Event()
+    sender = BroadcastSender(
+        sender_bot, assistant.store.sessions, rate=rate, allow_paid_broadcast=paid
+    )
+    task = asyncio.create_task(sender.run_forever(stop), name="broadcast-sender")
+    app.bot_data["broadcast_sender"] = (stop, task, sender_bot)
+
+
 async def on_shutdown(app: App) -> None:
+    running = app.bot_data.pop("broadcast_sender", None)
+    if running is not None:
+        stop, task, sender_bot = running
+        stop.set()
+        await task
+        await sender_bot.shutdown()
     assistant: Assistant = app.bot_data["assistant"]
     await assistant.aclose()
 

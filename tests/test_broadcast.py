@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot
 
@@ -127,10 +127,13 @@ async def test_a_crashed_batch_is_resent_and_nothing_is_lost(
     # A sender claimed 10 rows and died before recording anything.
     with sessions.begin() as session:
         outbox.start_due(session)
-        crashed = outbox.claim(session, 10)
+        crashed = outbox.claim(session, 10, now=utcnow() + timedelta(seconds=1))
         assert len(crashed) == 10
-        for row in crashed:
-            row.claimed_at = utcnow() - timedelta(minutes=5)
+        session.execute(
+            update(BroadcastDelivery)
+            .where(BroadcastDelivery.id.in_([c.id for c in crashed]))
+            .values(claimed_at=utcnow() - timedelta(minutes=5))
+        )
     await BroadcastSender(bot, sessions, rate=100).run_until_idle()
     assert final_states(sessions, broadcast_id) == Counter({"sent": SELLERS - 1, "opted_out": 1})
     per_chat = Counter(m.chat_id for m in emulator.sent)
@@ -166,3 +169,16 @@ async def test_the_global_rate_is_respected(
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
     assert busiest <= 12  # 10/s plus arrival jitter, never a burst
     assert times[-1] - times[0] >= 2.0  # 29 messages at 10/s cannot take less
+
+
+def test_two_senders_never_claim_the_same_row(sessions: sessionmaker[Session]) -> None:
+    create(sessions)
+    with sessions.begin() as session:
+        outbox.start_due(session)
+    later = utcnow() + timedelta(seconds=1)
+    with sessions.begin() as session:
+        first = outbox.claim(session, 10, now=later)
+    with sessions.begin() as session:
+        second = outbox.claim(session, 100, now=later)
+    assert len(first) == 10 and len(second) == SELLERS - 1 - 10
+    assert not {c.id for c in first} & {c.id for c in second}

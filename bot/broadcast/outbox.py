@@ -68,28 +68,48 @@ def start_due(session: Session, now: datetime | None = None) -> list[int]:
     return [b.id for b in due]
 
 
-def claim(session: Session, limit: int, now: datetime | None = None) -> list[BroadcastDelivery]:
-    """Up to `limit` due pending rows, marked `sending` (skip-locked where the database can)."""
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    broadcast_id: int
+    chat_id: int
+    attempts: int
+
+
+def claim(session: Session, limit: int, now: datetime | None = None) -> list[Claimed]:
+    """Up to `limit` due pending rows, marked `sending` in one UPDATE ... RETURNING.
+
+    The status condition in the UPDATE makes a claim atomic: two senders (two processes, or a
+    CLI `send` beside `akar run`) never claim the same row. On PostgreSQL the subquery also skips
+    rows another transaction has locked.
+    """
     now = now or utcnow()
-    rows = list(
-        session.scalars(
-            select(BroadcastDelivery)
-            .join(Broadcast, Broadcast.id == BroadcastDelivery.broadcast_id)
-            .where(
-                BroadcastDelivery.status == "pending",
-                BroadcastDelivery.next_attempt_at <= now,
-                Broadcast.status == "sending",
-            )
-            .order_by(BroadcastDelivery.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+    due = (
+        select(BroadcastDelivery.id)
+        .join(Broadcast, Broadcast.id == BroadcastDelivery.broadcast_id)
+        .where(
+            BroadcastDelivery.status == "pending",
+            BroadcastDelivery.next_attempt_at <= now,
+            Broadcast.status == "sending",
         )
+        .order_by(BroadcastDelivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
     )
-    for row in rows:
-        row.status, row.claimed_at = "sending", now
-        row.attempts += 1
-    session.flush()
-    return rows
+    rows = session.execute(
+        update(BroadcastDelivery)
+        .where(BroadcastDelivery.id.in_(due), BroadcastDelivery.status == "pending")
+        .values(status="sending", claimed_at=now, attempts=BroadcastDelivery.attempts + 1)
+        .returning(
+            BroadcastDelivery.id,
+            BroadcastDelivery.broadcast_id,
+            BroadcastDelivery.chat_id,
+            BroadcastDelivery.attempts,
+        )
+        .execution_options(synchronize_session=False)
+    ).all()
+    return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
 
 
 def recover(session: Session, older_than: timedelta, now: datetime | None = None) -> int:

@@ -52,6 +52,7 @@ class BroadcastSender:
         rate: float = DEFAULT_RATE,
         per_chat_interval: float = 1.0,
         concurrency: int = 32,
+        allow_paid_broadcast: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._bot = bot
@@ -64,6 +65,7 @@ class BroadcastSender:
         self._slots = asyncio.Semaphore(concurrency)
         self._clock = clock
         self._texts: dict[int, tuple[str, InlineKeyboardMarkup | None]] = {}
+        self._paid = allow_paid_broadcast
 
     # --- database steps (each one short transaction in a worker thread) ---------------------
 
@@ -137,7 +139,9 @@ class BroadcastSender:
         self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None, attempt: int
     ) -> Outcome:
         try:
-            message = await self._bot.send_message(chat_id, text, reply_markup=markup)
+            message = await self._bot.send_message(
+                chat_id, text, reply_markup=markup, allow_paid_broadcast=self._paid or None
+            )
             return Outcome("sent", message_id=message.message_id)
         except RetryAfter as exc:
             wait = (
