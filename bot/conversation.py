@@ -193,6 +193,17 @@ class Assistant:
         text = texts.BROADCAST_STOPPED if opted_out else texts.BROADCAST_RESUMED
         return Turn(incoming_id, local_reply(text, with_topics=not opted_out))
 
+    async def handle_role_command(
+        self, who: SellerIdentity, text: str, *, telegram_message_id: int
+    ) -> Turn:
+        """/peran USER_ID admin|trainer|support|hapus: admins manage staff roles in Telegram."""
+        incoming_id = await self.store.record_incoming(
+            who, kind="command", text=text, telegram_message_id=telegram_message_id
+        )
+        reply = await self.store.apply_role_command(who.telegram_user_id, text.split()[1:])
+        await self.store.finish_incoming(incoming_id, status="staff")
+        return Turn(incoming_id, local_reply(reply, with_topics=False))
+
     async def handle_unsupported(
         self, who: SellerIdentity, kind: str, *, telegram_message_id: int | None
     ) -> Turn:

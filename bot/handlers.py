@@ -96,7 +96,11 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     command = message.text.split()[0].split("@")[0]
     name = command.lstrip("/").lower()
     async with chat_lock(who.chat_id):
-        if name in ("berhenti", "mulai"):
+        if name == "peran":
+            turn = await assistant_of(context).handle_role_command(
+                who, message.text, telegram_message_id=message.message_id
+            )
+        elif name in ("berhenti", "mulai"):
             turn = await assistant_of(context).handle_broadcast_preference(
                 who, command, opted_out=name == "berhenti", telegram_message_id=message.message_id
             )

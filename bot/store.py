@@ -14,8 +14,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import texts
+from bot.broadcast import roles
 from bot.db import repository
-from bot.db.models import Message
+from bot.db.models import Message, Role
 from bot.rasa_client import NluResult
 
 
@@ -156,6 +158,24 @@ class Store:
                 language_code=who.language_code,
             )
             seller.broadcast_opt_out = opted_out
+
+    async def apply_role_command(self, caller: int, args: list[str]) -> str:
+        return await asyncio.to_thread(self._apply_role_command, caller, args)
+
+    def _apply_role_command(self, caller: int, args: list[str]) -> str:
+        with self._sessions.begin() as session:
+            if roles.role_of(session, caller) is not Role.ADMIN:
+                return texts.ADMIN_ONLY
+            if len(args) != 2 or not args[0].isdigit():
+                return texts.ROLE_USAGE
+            target, wanted = int(args[0]), args[1].lower()
+            if wanted == "hapus":
+                removed = roles.revoke(session, target)
+                return texts.role_revoked(target) if removed else texts.role_none(target)
+            if wanted not in {r.value for r in Role}:
+                return texts.ROLE_USAGE
+            roles.grant(session, target, Role(wanted), granted_by=caller)
+            return texts.role_granted(target, wanted)
 
     async def seller(self, telegram_user_id: int) -> dict[str, Any] | None:
         return await asyncio.to_thread(self._seller, telegram_user_id)

@@ -76,3 +76,21 @@ BROADCAST_STOPPED = (
     "Ketik /mulai kalau ingin menerima siaran lagi."
 )
 BROADCAST_RESUMED = "Siap, Kak! Siaran dan info pelatihan dari tim AKAR akan kami kirim lagi 🙌"
+
+ADMIN_ONLY = "Maaf, perintah ini khusus admin AKAR."
+ROLE_USAGE = (
+    "Cara pakai: /peran ID_TELEGRAM PERAN\n"
+    "PERAN: admin, trainer, support, atau hapus. Contoh: /peran 123456789 trainer"
+)
+
+
+def role_granted(user_id: int, role: str) -> str:
+    return f"Beres. {user_id} sekarang {role}."
+
+
+def role_revoked(user_id: int) -> str:
+    return f"Peran {user_id} sudah dicabut."
+
+
+def role_none(user_id: int) -> str:
+    return f"{user_id} memang tidak punya peran."

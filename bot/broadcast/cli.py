@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from telegram import Bot
 
-from bot.broadcast import outbox
+from bot.broadcast import outbox, roles
 from bot.broadcast.segments import Segment, recipients
 from bot.broadcast.sender import DEFAULT_RATE, BroadcastSender
 from bot.config import Settings
@@ -137,25 +137,18 @@ def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
         if args.user_id is None:
             print("sebutkan Telegram user id", file=sys.stderr)
             return 2
-        existing = session.scalars(
-            select(StaffRole).where(StaffRole.telegram_user_id == args.user_id)
-        ).first()
         if args.action == "revoke":
-            if existing is None:
+            removed = roles.revoke(session, args.user_id)
+            if removed is None:
                 print(f"{args.user_id} tidak punya peran.")
                 return 1
-            session.delete(existing)
-            print(f"Peran {existing.role} untuk {args.user_id} dicabut.")
+            print(f"Peran {removed.value} untuk {args.user_id} dicabut.")
             return 0
         if args.role is None:
             print("sebutkan peran: admin, trainer atau support", file=sys.stderr)
             return 2
-        role = Role(args.role)
-        if existing is None:
-            session.add(StaffRole(telegram_user_id=args.user_id, role=role))
-        else:
-            existing.role = role
-        print(f"{args.user_id} sekarang {role.value}.")
+        roles.grant(session, args.user_id, Role(args.role), granted_by=None)
+        print(f"{args.user_id} sekarang {args.role}.")
         return 0
 
 

@@ -8,10 +8,10 @@ import asyncio
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.broadcast import outbox
+from bot.broadcast import outbox, roles
 from bot.broadcast.segments import Segment
 from bot.broadcast.sender import FOOTER
-from bot.db.models import Broadcast, BroadcastDelivery, Seller
+from bot.db.models import Broadcast, BroadcastDelivery, Role, Seller
 from bot.db.session import make_engine, make_session_factory
 from tests.harness import RunningBot, Stack
 
@@ -75,5 +75,35 @@ async def test_opt_out_is_respected_by_broadcasts(
         with sessions.begin() as session:
             seller = session.scalars(select(Seller).where(Seller.chat_id == leaves)).one()
             assert seller.broadcast_opt_out is False
+    finally:
+        engine.dispose()
+
+
+async def test_only_admins_manage_roles_in_telegram(
+    bot: RunningBot, stack: Stack, user_id: int
+) -> None:
+    admin, newcomer = user_id, user_id + 60_000
+    bot.emulator.inject_command(admin, "/peran 123 trainer")
+    [refused] = await bot.reply(admin)
+    assert refused.text == "Maaf, perintah ini khusus admin AKAR."
+
+    engine = make_engine(stack.settings.database_url)
+    sessions = make_session_factory(engine)
+    try:
+        with sessions.begin() as session:
+            roles.grant(session, admin, Role.ADMIN, granted_by=None)
+        bot.emulator.inject_command(admin, f"/peran {newcomer} trainer")
+        [granted] = await bot.reply(admin)
+        assert granted.text == f"Beres. {newcomer} sekarang trainer."
+        bot.emulator.inject_command(admin, "/peran satu dua tiga")
+        [usage] = await bot.reply(admin)
+        assert usage.text.startswith("Cara pakai: /peran")
+        with sessions.begin() as session:
+            assert roles.role_of(session, newcomer) is Role.TRAINER
+        bot.emulator.inject_command(admin, f"/peran {newcomer} hapus")
+        [revoked] = await bot.reply(admin)
+        assert revoked.text == f"Peran {newcomer} sudah dicabut."
+        with sessions.begin() as session:
+            assert roles.role_of(session, newcomer) is None
     finally:
         engine.dispose()
