@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import texts
 from bot.broadcast import roles
 from bot.db import repository
-from bot.db.models import Message, Role
+from bot.db.models import Message, Role, Seller
 from bot.rasa_client import NluResult
 
 
@@ -31,6 +31,19 @@ class SellerIdentity:
     last_name: str | None = None
     username: str | None = None
     language_code: str | None = None
+
+
+def upsert_identity(session: Session, who: SellerIdentity) -> Seller:
+    """The seller row for this front-end identity, created or refreshed (caller commits)."""
+    return repository.upsert_seller(
+        session,
+        telegram_user_id=who.telegram_user_id,
+        chat_id=who.chat_id,
+        first_name=who.first_name,
+        last_name=who.last_name,
+        username=who.username,
+        language_code=who.language_code,
+    )
 
 
 class Store:
@@ -56,15 +69,7 @@ class Store:
         self, who: SellerIdentity, kind: str, text: str | None, telegram_message_id: int | None
     ) -> int:
         with self._sessions.begin() as session:
-            seller = repository.upsert_seller(
-                session,
-                telegram_user_id=who.telegram_user_id,
-                chat_id=who.chat_id,
-                first_name=who.first_name,
-                last_name=who.last_name,
-                username=who.username,
-                language_code=who.language_code,
-            )
+            seller = upsert_identity(session, who)
             message = repository.record_incoming(
                 session,
                 seller,
@@ -148,15 +153,7 @@ class Store:
 
     def _set_broadcast_opt_out(self, who: SellerIdentity, opted_out: bool) -> None:
         with self._sessions.begin() as session:
-            seller = repository.upsert_seller(
-                session,
-                telegram_user_id=who.telegram_user_id,
-                chat_id=who.chat_id,
-                first_name=who.first_name,
-                last_name=who.last_name,
-                username=who.username,
-                language_code=who.language_code,
-            )
+            seller = upsert_identity(session, who)
             seller.broadcast_opt_out = opted_out
 
     async def apply_role_command(self, caller: int, args: list[str]) -> str:

@@ -12,12 +12,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import repository
 from bot.db.models import Seller
 from bot.learning import certificate, profile, service, views
 from bot.learning.callbacks import LearningAction
 from bot.rendering import OutgoingMessage
-from bot.store import SellerIdentity
+from bot.store import SellerIdentity, upsert_identity
 
 
 def _seller_id(session: Session, who: SellerIdentity) -> int:
@@ -25,15 +24,7 @@ def _seller_id(session: Session, who: SellerIdentity) -> int:
 
 
 def _seller(session: Session, who: SellerIdentity) -> Seller:
-    seller = repository.upsert_seller(
-        session,
-        telegram_user_id=who.telegram_user_id,
-        chat_id=who.chat_id,
-        first_name=who.first_name,
-        last_name=who.last_name,
-        username=who.username,
-        language_code=who.language_code,
-    )
+    seller = upsert_identity(session, who)
     session.flush()
     return seller
 
