@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.db import repository
 from bot.db.models import Seller
 from bot.learning import certificate, profile, service, views
 from bot.learning.callbacks import LearningAction
@@ -79,9 +80,11 @@ class Learning:
             return screen(session, seller)
 
     def _profile_text(self, who: SellerIdentity, text: str) -> list[OutgoingMessage] | None:
+        # Runs for every text message, so it only reads unless a profile question is open: the
+        # incoming message was just stored, which already created or refreshed the seller.
         with self._sessions.begin() as session:
-            seller = _seller(session, who)
-            if not profile.awaiting_text(session, seller.id):
+            seller = repository.get_seller_by_telegram_id(session, who.telegram_user_id)
+            if seller is None or not profile.awaiting_text(session, seller.id):
                 return None
             if not profile.looks_like_answer(text):
                 profile.close_question(session, seller.id)
