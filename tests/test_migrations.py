@@ -36,6 +36,7 @@ TABLES = {
     "staff_roles",
     "broadcasts",
     "broadcast_deliveries",
+    "broadcast_drafts",
 }
 
 

@@ -20,6 +20,8 @@ from bot.db.models import Broadcast, BroadcastDelivery, utcnow
 
 FINAL = ("sent", "blocked", "failed", "opted_out", "cancelled")
 MAX_ATTEMPTS = 5
+# "drip": a drip-series step (bot/broadcast/drip.py); its rows arrive over time, it never ends.
+SENDABLE = ("sending", "drip")
 
 
 def create(
@@ -90,7 +92,7 @@ def claim(session: Session, limit: int, now: datetime | None = None) -> list[Cla
         .where(
             BroadcastDelivery.status == "pending",
             BroadcastDelivery.next_attempt_at <= now,
-            Broadcast.status == "sending",
+            Broadcast.status.in_(SENDABLE),
         )
         .order_by(BroadcastDelivery.id)
         .limit(limit)

@@ -387,6 +387,39 @@ class Broadcast(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Content beyond plain text: Telegram HTML (the trainer's formatting), a photo or document
+    # (Telegram file id, reusable by the same bot) and a button to a lesson (l:<id>:0).
+    parse_mode: Mapped[str | None] = mapped_column(sa.String(10))
+    media_kind: Mapped[str | None] = mapped_column(sa.String(10))
+    media_file_id: Mapped[str | None] = mapped_column(sa.String(255))
+    lesson_id: Mapped[int | None] = mapped_column()
+    # Where the trainer's progress message lives (edited in place) and when the final report went.
+    report_chat_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    report_message_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class BroadcastDraft(Base):
+    """A broadcast being composed with /siaran: one per trainer, the step says what comes next.
+
+    Kept in the database like every other conversation state, so a bot restart mid-way resumes.
+    """
+
+    __tablename__ = "broadcast_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
+    chat_id: Mapped[int] = mapped_column(sa.BigInteger)
+    step: Mapped[str] = mapped_column(sa.String(16))
+    text: Mapped[str | None] = mapped_column(sa.Text)
+    parse_mode: Mapped[str | None] = mapped_column(sa.String(10))
+    media_kind: Mapped[str | None] = mapped_column(sa.String(10))
+    media_file_id: Mapped[str | None] = mapped_column(sa.String(255))
+    module_key: Mapped[str | None] = mapped_column(sa.String(20))
+    lesson_id: Mapped[int | None] = mapped_column()
+    segment: Mapped[dict[str, Any]] = mapped_column(sa.JSON(), default=dict)
+    scheduled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class BroadcastDelivery(Base):
