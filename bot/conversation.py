@@ -6,11 +6,14 @@ the messages to send; the front end only does I/O and reports back what it deliv
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from dataclasses import dataclass
 
 from bot import texts
+from bot.compose.facade import Composer
+from bot.compose.flow import Content
 from bot.learning import callbacks as learning_callbacks
 from bot.learning.callbacks import LearningAction
 from bot.learning.facade import Learning
@@ -54,11 +57,13 @@ class Assistant:
         known_intents: set[str] | None = None,
         *,
         learning: Learning | None = None,
+        composer: Composer | None = None,
     ):
         self._rasa = rasa
         self.store = store
         self.known_intents = known_intents or set()
         self.learning = learning
+        self.composer = composer
 
     async def refresh_intents(self) -> None:
         """Learn the model's intents so stale buttons (from an older model) can be recognised."""
@@ -88,10 +93,18 @@ class Assistant:
         *,
         kind: str = "text",
         telegram_message_id: int | None = None,
+        rich: Content | None = None,
     ) -> Turn:
+        """`rich`: the text with its Telegram formatting, for a trainer composing a broadcast."""
         incoming_id = await self.store.record_incoming(
             who, kind=kind, text=text, telegram_message_id=telegram_message_id
         )
+        if self.composer is not None:
+            content = rich or Content(text=text, html=html.escape(text, quote=False))
+            composed = await self.composer.take_input(who, content)
+            if composed is not None:
+                await self.store.finish_incoming(incoming_id, status="compose")
+                return Turn(incoming_id, composed)
         stripped = text.strip()
         if len(stripped) > MAX_NLU_CHARS:
             await self.store.finish_incoming(incoming_id, status="too_long")
@@ -112,6 +125,11 @@ class Assistant:
         incoming_id = await self.store.record_incoming(
             who, kind="callback", text=payload, telegram_message_id=telegram_message_id
         )
+        if self.composer is not None:
+            composed = await self.composer.button(who, payload)
+            if composed is not None:
+                await self.store.finish_incoming(incoming_id, status="compose")
+                return Turn(incoming_id, composed)
         if self.learning is not None:
             messages = await self._learning_button(who, payload)
             if messages is not None:
@@ -204,12 +222,45 @@ class Assistant:
         await self.store.finish_incoming(incoming_id, status="staff")
         return Turn(incoming_id, local_reply(reply, with_topics=False))
 
-    async def handle_unsupported(
-        self, who: SellerIdentity, kind: str, *, telegram_message_id: int | None
+    async def handle_compose_command(
+        self, who: SellerIdentity, command: str, *, telegram_message_id: int
     ) -> Turn:
+        """/siaran starts composing a broadcast (trainers only); /batal drops the draft."""
         incoming_id = await self.store.record_incoming(
-            who, kind=kind, text=None, telegram_message_id=telegram_message_id
+            who, kind="command", text=command, telegram_message_id=telegram_message_id
         )
+        messages: list[OutgoingMessage] | None = None
+        if self.composer is not None:
+            if command.lstrip("/").lower() == "siaran":
+                messages = await self.composer.start(who)
+            else:
+                messages = await self.composer.cancel(who)
+        if messages is None:
+            await self.store.finish_incoming(incoming_id, status="unknown_command")
+            return Turn(incoming_id, local_reply(texts.UNKNOWN_COMMAND))
+        await self.store.finish_incoming(incoming_id, status="compose")
+        return Turn(incoming_id, messages)
+
+    async def handle_unsupported(
+        self,
+        who: SellerIdentity,
+        kind: str,
+        *,
+        telegram_message_id: int | None,
+        rich: Content | None = None,
+    ) -> Turn:
+        """A sticker, photo, file...: a trainer's draft may be waiting for exactly that."""
+        incoming_id = await self.store.record_incoming(
+            who,
+            kind=kind,
+            text=rich.text if rich and rich.text else None,
+            telegram_message_id=telegram_message_id,
+        )
+        if self.composer is not None:
+            composed = await self.composer.take_input(who, rich)
+            if composed is not None:
+                await self.store.finish_incoming(incoming_id, status="compose")
+                return Turn(incoming_id, composed)
         await self.store.finish_incoming(incoming_id, status="unsupported")
         return Turn(incoming_id, local_reply(texts.unsupported_text(kind)))
 

@@ -67,6 +67,19 @@ async def with_network_retry(
 
 async def send_one(bot: Bot, chat_id: int, message: OutgoingMessage) -> Message:
     markup = keyboard_for(message)
+    caption = message.text[:TELEGRAM_CAPTION_LIMIT] or None
+    media = message.media
+    if media is not None:
+        send = bot.send_photo if media.kind == "photo" else bot.send_document
+        return await with_network_retry(
+            lambda: send(
+                chat_id,
+                media.file_id,
+                caption=caption,
+                parse_mode=message.parse_mode,
+                reply_markup=markup,
+            )
+        )
     document = message.document
     if document is not None:
         return await with_network_retry(
@@ -94,7 +107,9 @@ async def send_one(bot: Bot, chat_id: int, message: OutgoingMessage) -> Message:
             if not message.text:
                 raise
     return await with_network_retry(
-        lambda: bot.send_message(chat_id, message.text, reply_markup=markup)
+        lambda: bot.send_message(
+            chat_id, message.text, parse_mode=message.parse_mode, reply_markup=markup
+        )
     )
 
 

@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.compose.flow import Content
 from bot.conversation import Assistant, Turn
 from bot.delivery import deliver_turn
 from bot.learning.callbacks import LearningAction
@@ -96,7 +97,11 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     command = message.text.split()[0].split("@")[0]
     name = command.lstrip("/").lower()
     async with chat_lock(who.chat_id):
-        if name == "peran":
+        if name in ("siaran", "batal"):
+            turn = await assistant_of(context).handle_compose_command(
+                who, command, telegram_message_id=message.message_id
+            )
+        elif name == "peran":
             turn = await assistant_of(context).handle_role_command(
                 who, message.text, telegram_message_id=message.message_id
             )
@@ -125,8 +130,9 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     kind = "edited" if update.edited_message is not None else "text"
     async with chat_lock(who.chat_id):
+        rich = Content(text=message.text, html=message.text_html)
         turn = await assistant_of(context).handle_text(
-            who, message.text, kind=kind, telegram_message_id=message.message_id
+            who, message.text, kind=kind, telegram_message_id=message.message_id, rich=rich
         )
         await _deliver(context, who, turn)
 
@@ -172,13 +178,29 @@ def message_kind(update: Update) -> str:
     return "other"
 
 
+def media_content(update: Update) -> Content | None:
+    """A photo or document with its caption: what a trainer's broadcast can carry."""
+    message = update.effective_message
+    if message is None:
+        return None
+    caption, caption_html = message.caption or "", message.caption_html or ""
+    if message.photo:
+        return Content(caption, caption_html, "photo", message.photo[-1].file_id)
+    if message.document and not message.animation:
+        return Content(caption, caption_html, "document", message.document.file_id)
+    return None
+
+
 async def on_unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     who, message = identity(update), update.effective_message
     if who is None or message is None:
         return
     async with chat_lock(who.chat_id):
         turn = await assistant_of(context).handle_unsupported(
-            who, message_kind(update), telegram_message_id=message.message_id
+            who,
+            message_kind(update),
+            telegram_message_id=message.message_id,
+            rich=media_content(update),
         )
         await _deliver(context, who, turn)
 

@@ -37,11 +37,23 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Media:
+    """A photo or document Telegram already has (a file id the same bot received)."""
+
+    kind: str  # photo, document
+    file_id: str
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()  # rows of buttons
     image_url: str | None = None
     document: Document | None = None
+    media: Media | None = None
+    # Only for text a trainer wrote in Telegram (its formatting as Telegram HTML); seller-facing
+    # answers stay plain text (see the module docstring).
+    parse_mode: str | None = None
 
     @property
     def flat_buttons(self) -> list[Button]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.compose.facade import Composer
 from bot.config import Settings
 from bot.conversation import Assistant
 from bot.db.session import make_engine, make_session_factory
@@ -14,4 +15,6 @@ def build_assistant(settings: Settings) -> Assistant:
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     rasa = RasaClient(settings.rasa_base_url, timeout=settings.rasa_timeout_seconds)
-    return Assistant(rasa, Store(sessions), learning=Learning(sessions))
+    return Assistant(
+        rasa, Store(sessions), learning=Learning(sessions), composer=Composer(sessions)
+    )

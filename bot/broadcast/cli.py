@@ -7,40 +7,29 @@ import asyncio
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from telegram import Bot
 
-from bot.broadcast import outbox, roles
+from bot.broadcast import outbox, roles, schedule
 from bot.broadcast.segments import Segment, recipients
 from bot.broadcast.sender import DEFAULT_RATE, BroadcastSender
 from bot.config import Settings
 from bot.db.models import Broadcast, Role, StaffRole
 from bot.db.session import make_engine, make_session_factory, session_scope
 
-# Indonesia's three time zones (no daylight saving).
-ZONES = {
-    "WIB": timezone(timedelta(hours=7), "WIB"),
-    "WITA": timezone(timedelta(hours=8), "WITA"),
-    "WIT": timezone(timedelta(hours=9), "WIT"),
-}
-
 
 def parse_when(text: str | None) -> datetime | None:
     """ "2026-12-01 09:00 WIB" (zone optional, WIB by default); None means now."""
     if not text:
         return None
-    parts = text.split()
-    zone = ZONES.get(parts[-1].upper()) if parts else None
-    moment = " ".join(parts[:-1] if zone else parts)
     try:
-        local = datetime.strptime(moment, "%Y-%m-%d %H:%M")
-    except ValueError:
-        raise SystemExit(f"waktu tidak dikenali: {text!r} (contoh: 2026-12-01 09:00 WIB)") from None
-    return local.replace(tzinfo=zone or ZONES["WIB"]).astimezone(UTC)
+        return schedule.parse_when(text)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 @contextmanager
@@ -112,7 +101,14 @@ def cmd_broadcast(settings: Settings, args: argparse.Namespace) -> int:
     if settings.telegram_bot_token is None:
         print("TELEGRAM_BOT_TOKEN belum diisi.", file=sys.stderr)
         return 2
-    return asyncio.run(_send(settings, args.rate))
+    if args.recover_after is not None:
+        # The sender itself only takes back claims older than STALE_CLAIM (another sender may
+        # still be working on younger ones). Right after a crash the operator knows better, and
+        # waiting two minutes would leave those rows `sending` for this whole run.
+        with _session(settings) as session:
+            recovered = outbox.recover(session, timedelta(seconds=args.recover_after))
+        print(f"{recovered} kiriman yang tertahan dikembalikan ke antrean.")
+    return asyncio.run(_send(settings, settings.broadcast_rate if args.rate is None else args.rate))
 
 
 async def _send(settings: Settings, rate: float) -> int:
@@ -121,7 +117,12 @@ async def _send(settings: Settings, rate: float) -> int:
     try:
         token = settings.telegram_bot_token.get_secret_value()
         async with Bot(token, base_url=settings.telegram_api_base_url) as bot:
-            sender = BroadcastSender(bot, make_session_factory(engine), rate=rate)
+            sender = BroadcastSender(
+                bot,
+                make_session_factory(engine),
+                rate=rate,
+                allow_paid_broadcast=settings.allow_paid_broadcast,
+            )
             await sender.run_until_idle()
     finally:
         engine.dispose()
@@ -175,7 +176,19 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     broadcast.add_argument("--not-finished", metavar="MODULE")
     broadcast.add_argument("--active-days", type=int, metavar="N")
     broadcast.add_argument(
-        "--rate", type=float, default=DEFAULT_RATE, help="messages per second (send)"
+        "--rate",
+        type=float,
+        help=f"messages per second (send; default BROADCAST_RATE, {DEFAULT_RATE:g})",
+    )
+    broadcast.add_argument(
+        "--recover-after",
+        type=float,
+        metavar="SECONDS",
+        help=(
+            "send: first put rows claimed more than SECONDS ago back to pending (default: "
+            "only those older than 2 minutes). After a crash, 0 resends the interrupted batch "
+            "at once; only when no other sender is running"
+        ),
     )
     broadcast.set_defaults(func=cmd_broadcast)
 

@@ -8,11 +8,10 @@ was marked `sent`: at most the claimed, in-flight batch.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.broadcast.segments import Segment, recipients
@@ -210,11 +209,14 @@ def report(session: Session, broadcast_id: int) -> Report | None:
     broadcast = session.get(Broadcast, broadcast_id)
     if broadcast is None:
         return None
-    counts = Counter(
-        session.scalars(
-            select(BroadcastDelivery.status).where(BroadcastDelivery.broadcast_id == broadcast_id)
+    counts = {
+        status: int(count)
+        for status, count in session.execute(
+            select(BroadcastDelivery.status, func.count())
+            .where(BroadcastDelivery.broadcast_id == broadcast_id)
+            .group_by(BroadcastDelivery.status)
         )
-    )
+    }
     return Report(
-        broadcast.id, broadcast.status, dict(counts), broadcast.started_at, broadcast.finished_at
+        broadcast.id, broadcast.status, counts, broadcast.started_at, broadcast.finished_at
     )

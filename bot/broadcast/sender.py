@@ -18,20 +18,24 @@ from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.broadcast import outbox
+from bot.broadcast import outbox, reports
 from bot.broadcast.limiter import PacedLimiter
+from bot.broadcast.message import FOOTER, BroadcastContent
 from bot.db.models import Broadcast, BroadcastDelivery, Seller, utcnow
+from bot.delivery import keyboard_for
+from bot.rendering import OutgoingMessage
 
 log = logging.getLogger(__name__)
 
-FOOTER: Final = "\n\n—\nTidak ingin menerima siaran lagi? Ketik /berhenti."
+__all__ = ["FOOTER", "BroadcastSender"]
 DEFAULT_RATE: Final = 25.0
 PAID_RATE: Final = 1000.0  # allow_paid_broadcast: Telegram bills each message above the free limit
 STALE_CLAIM: Final = timedelta(minutes=2)
 BACKOFF_SECONDS: Final = 2.0
+PROGRESS_EVERY: Final = 3.0  # seconds between edits of a trainer's progress message
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,9 @@ class BroadcastSender:
         self._paused_until = 0.0
         self._slots = asyncio.Semaphore(concurrency)
         self._clock = clock
-        self._texts: dict[int, tuple[str, InlineKeyboardMarkup | None]] = {}
+        self._messages: dict[int, OutgoingMessage] = {}
+        self._next_report = 0.0
+        self._announced: set[int] = set()
         self._paid = allow_paid_broadcast
 
     # --- database steps (each one short transaction in a worker thread) ---------------------
@@ -82,19 +88,13 @@ class BroadcastSender:
                 outbox.finish_done(session)
             return result
 
-    def _broadcast_text(self, broadcast_id: int) -> tuple[str, InlineKeyboardMarkup | None]:
-        if broadcast_id not in self._texts:
+    def _broadcast_message(self, broadcast_id: int) -> OutgoingMessage:
+        if broadcast_id not in self._messages:
             with self._sessions.begin() as session:
                 broadcast = session.get(Broadcast, broadcast_id)
                 assert broadcast is not None
-                markup = None
-                if broadcast.module_key:
-                    button = InlineKeyboardButton(
-                        "📚 Buka modul", callback_data=f"m:{broadcast.module_key}"
-                    )
-                    markup = InlineKeyboardMarkup([[button]])
-                self._texts[broadcast_id] = (broadcast.text + FOOTER, markup)
-        return self._texts[broadcast_id]
+                self._messages[broadcast_id] = BroadcastContent.of(broadcast).outgoing()
+        return self._messages[broadcast_id]
 
     def _record(self, delivery_id: int, outcome: Outcome) -> None:
         with self._sessions.begin() as session:
@@ -130,19 +130,37 @@ class BroadcastSender:
 
     async def _send(self, delivery_id: int, broadcast_id: int, chat_id: int, attempt: int) -> None:
         async with self._slots:
-            text, markup = await asyncio.to_thread(self._broadcast_text, broadcast_id)
+            message = await asyncio.to_thread(self._broadcast_message, broadcast_id)
             await self._wait_turn(chat_id)
-            outcome = await self._attempt(chat_id, text, markup, attempt)
+            outcome = await self._attempt(chat_id, message, attempt)
             await asyncio.to_thread(self._record, delivery_id, outcome)
 
-    async def _attempt(
-        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None, attempt: int
-    ) -> Outcome:
-        try:
-            message = await self._bot.send_message(
-                chat_id, text, reply_markup=markup, allow_paid_broadcast=self._paid or None
+    async def _deliver(self, chat_id: int, message: OutgoingMessage) -> Message:
+        markup = keyboard_for(message)
+        paid = self._paid or None
+        if message.media is not None:
+            photo = message.media.kind == "photo"
+            send = self._bot.send_photo if photo else self._bot.send_document
+            return await send(
+                chat_id,
+                message.media.file_id,
+                caption=message.text,
+                parse_mode=message.parse_mode,
+                reply_markup=markup,
+                allow_paid_broadcast=paid,
             )
-            return Outcome("sent", message_id=message.message_id)
+        return await self._bot.send_message(
+            chat_id,
+            message.text,
+            parse_mode=message.parse_mode,
+            reply_markup=markup,
+            allow_paid_broadcast=paid,
+        )
+
+    async def _attempt(self, chat_id: int, message: OutgoingMessage, attempt: int) -> Outcome:
+        try:
+            sent = await self._deliver(chat_id, message)
+            return Outcome("sent", message_id=sent.message_id)
         except RetryAfter as exc:
             wait = (
                 exc.retry_after
@@ -163,11 +181,91 @@ class BroadcastSender:
         except TelegramError as exc:
             return Outcome("failed", error=str(exc))
 
+    # --- the trainer's progress message and final report ----------------------------------
+
+    def _pending_reports(self) -> list[tuple[int, int | None, outbox.Report]]:
+        """(chat, progress message id, report) of each broadcast whose trainer awaits news."""
+        with self._sessions.begin() as session:
+            waiting = session.scalars(
+                select(Broadcast).where(
+                    Broadcast.report_chat_id.is_not(None),
+                    Broadcast.reported_at.is_(None),
+                    Broadcast.status.in_(("sending", "done", "cancelled")),
+                )
+            ).all()
+            result = []
+            for broadcast in waiting:
+                report = outbox.report(session, broadcast.id)
+                assert report is not None and broadcast.report_chat_id is not None
+                result.append((broadcast.report_chat_id, broadcast.report_message_id, report))
+            return result
+
+    def _save_report_state(
+        self, broadcast_id: int, *, message_id: int | None = None, reported: bool = False
+    ) -> None:
+        with self._sessions.begin() as session:
+            broadcast = session.get(Broadcast, broadcast_id)
+            if broadcast is None:
+                return
+            if message_id is not None:
+                broadcast.report_message_id = message_id
+            if reported:
+                broadcast.reported_at = utcnow()
+
+    async def _report_one(
+        self, chat_id: int, message_id: int | None, report: outbox.Report
+    ) -> None:
+        broadcast_id = report.broadcast_id
+        if report.status == "sending":
+            text = reports.progress_text(report, utcnow())
+            markup = keyboard_for(OutgoingMessage(text, ((reports.stop_button(broadcast_id),),)))
+            await self._wait_turn(chat_id)
+            if message_id is None:
+                sent = await self._bot.send_message(chat_id, text, reply_markup=markup)
+                await asyncio.to_thread(
+                    self._save_report_state, broadcast_id, message_id=sent.message_id
+                )
+                return
+            with contextlib.suppress(BadRequest):  # "message is not modified": nothing new
+                await self._bot.edit_message_text(
+                    text, chat_id=chat_id, message_id=message_id, reply_markup=markup
+                )
+            return
+        if message_id is not None:
+            await self._wait_turn(chat_id)
+            with contextlib.suppress(BadRequest):
+                await self._bot.edit_message_text(
+                    f"📣 Siaran #{broadcast_id}: pengiriman berakhir. Laporannya di bawah.",
+                    chat_id=chat_id,
+                    message_id=message_id,
+                )
+        await self._wait_turn(chat_id)
+        await self._bot.send_message(chat_id, reports.final_text(report))
+        await asyncio.to_thread(self._save_report_state, broadcast_id, reported=True)
+
+    async def report_progress(self, *, force: bool = False) -> None:
+        """Edits progress messages every PROGRESS_EVERY seconds; sends final reports."""
+        if not force and self._clock() < self._next_report:
+            return
+        self._next_report = self._clock() + PROGRESS_EVERY
+        for chat_id, message_id, report in await asyncio.to_thread(self._pending_reports):
+            try:
+                await self._report_one(chat_id, message_id, report)
+            except Forbidden:  # the trainer blocked the bot: stop reporting to them
+                await asyncio.to_thread(self._save_report_state, report.broadcast_id, reported=True)
+            except TelegramError as exc:  # a report is never worth stopping the broadcast for
+                log.warning("broadcast %s: report not delivered: %s", report.broadcast_id, exc)
+
     async def step(self) -> int:
         """Claims and sends one batch; returns how many rows it handled (0 = nothing due)."""
         batch = await asyncio.to_thread(self._claim, max(1, int(self.rate)))
         if batch:
+            # A broadcast seen for the first time gets its progress message before sending.
+            new = {row[1] for row in batch} - self._announced
+            self._announced |= new
+            await self.report_progress(force=bool(new))
             await asyncio.gather(*(self._send(*row) for row in batch))
+        await self.report_progress(force=not batch)
         return len(batch)
 
     async def run_until_idle(self, *, poll: float = 0.2) -> None:
@@ -177,6 +275,7 @@ class BroadcastSender:
             if await self.step():
                 continue
             if not await asyncio.to_thread(self._has_open_rows):
+                await self.report_progress(force=True)  # the final reports
                 return
             await asyncio.sleep(poll)
 

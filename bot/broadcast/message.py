@@ -1,0 +1,83 @@
+"""What a broadcast looks like in a seller's chat: the trainer's content, the opt-out footer and
+an optional button. One function, used by the sender and by the /siaran preview, so the
+preview is exactly what sellers get."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Protocol
+
+from bot.learning import callbacks
+from bot.rendering import (
+    TELEGRAM_CAPTION_LIMIT,
+    TELEGRAM_TEXT_LIMIT,
+    Button,
+    Media,
+    OutgoingMessage,
+)
+
+FOOTER: Final = "\n\n—\nTidak ingin menerima siaran lagi? Ketik /berhenti."
+# Room for the trainer's text once the footer is added (Telegram counts visible characters).
+TEXT_LIMIT: Final = TELEGRAM_TEXT_LIMIT - len(FOOTER)
+CAPTION_LIMIT: Final = TELEGRAM_CAPTION_LIMIT - len(FOOTER)
+
+
+class HasContent(Protocol):
+    """A `Broadcast` or a `BroadcastDraft` row."""
+
+    @property
+    def text(self) -> str | None: ...
+    @property
+    def parse_mode(self) -> str | None: ...
+    @property
+    def media_kind(self) -> str | None: ...
+    @property
+    def media_file_id(self) -> str | None: ...
+    @property
+    def module_key(self) -> str | None: ...
+    @property
+    def lesson_id(self) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class BroadcastContent:
+    text: str
+    parse_mode: str | None = None
+    media_kind: str | None = None
+    media_file_id: str | None = None
+    module_key: str | None = None
+    lesson_id: int | None = None
+
+    @classmethod
+    def of(cls, row: HasContent) -> BroadcastContent:
+        return cls(
+            text=row.text or "",
+            parse_mode=row.parse_mode,
+            media_kind=row.media_kind,
+            media_file_id=row.media_file_id,
+            module_key=row.module_key,
+            lesson_id=row.lesson_id,
+        )
+
+    @property
+    def button(self) -> Button | None:
+        if self.lesson_id is not None:
+            return Button("📖 Buka pelajaran", callbacks.part(self.lesson_id, 0))
+        if self.module_key:
+            return Button("📚 Buka modul", callbacks.module(self.module_key))
+        return None
+
+    @property
+    def media(self) -> Media | None:
+        if self.media_kind and self.media_file_id:
+            return Media(self.media_kind, self.media_file_id)
+        return None
+
+    def outgoing(self) -> OutgoingMessage:
+        button = self.button
+        return OutgoingMessage(
+            text=self.text + FOOTER,
+            buttons=((button,),) if button else (),
+            media=self.media,
+            parse_mode=self.parse_mode,
+        )

@@ -1,0 +1,1 @@
+"""Composing trainer broadcasts in Telegram (/siaran)."""
