@@ -18,6 +18,7 @@ from bot.broadcast import outbox, roles, schedule
 from bot.broadcast.message import CAPTION_LIMIT, TEXT_LIMIT
 from bot.broadcast.segments import Segment
 from bot.broadcast.sender import BroadcastSender
+from bot.cli import main
 from bot.compose import flow
 from bot.compose.flow import Content, Trainer
 from bot.db import repository
@@ -213,3 +214,27 @@ def progress_stop(message: object) -> str:
     [[button]] = markup["inline_keyboard"]
     data: str = button["callback_data"]
     return data
+
+
+def test_cli_create_checks_html_and_keeps_the_options(
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    engine = sessions.kw["bind"]
+    monkeypatch.setenv("DATABASE_URL", str(engine.url))
+    body = tmp_path / "siaran.html"
+    body.write_text("<b>Kelas live</b> & tanya jawab", encoding="utf-8")
+    args = ["broadcast", "create", "--text-file", str(body), "--html", "--city", "Makassar"]
+    assert main(args) == 2
+    assert "&amp;" in capsys.readouterr().err
+    body.write_text("<b>Kelas live</b> &amp; tanya jawab", encoding="utf-8")
+    assert main([*args, "--report-chat", "555", "--at", "2099-01-02 10:00 WITA"]) == 0
+    assert f"{SELLERS} penjual" in capsys.readouterr().out
+    with sessions.begin() as session:
+        broadcast = session.scalars(select(Broadcast)).one()
+        assert broadcast.parse_mode == "HTML" and broadcast.report_chat_id == 555
+        assert broadcast.scheduled_at == datetime(2099, 1, 2, 2, 0, tzinfo=UTC)
+    assert main(["broadcast", "status", str(broadcast.id)]) == 0
+    assert f"Siaran #{broadcast.id} (terjadwal)" in capsys.readouterr().out

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from telegram import Bot
 
 from bot.broadcast import outbox, roles, schedule
+from bot.broadcast.message import TEXT_LIMIT, html_problem
 from bot.broadcast.segments import Segment, recipients
 from bot.broadcast.sender import DEFAULT_RATE, BroadcastSender
 from bot.config import Settings
@@ -61,6 +62,12 @@ def cmd_broadcast(settings: Settings, args: argparse.Namespace) -> int:
         if not text:
             print("isi siaran kosong: pakai --text atau --text-file", file=sys.stderr)
             return 2
+        if len(text) > TEXT_LIMIT:
+            print(f"isi siaran {len(text)} huruf; maksimal {TEXT_LIMIT}", file=sys.stderr)
+            return 2
+        if args.html and (problem := html_problem(text)):
+            print(f"HTML tidak valid untuk Telegram: {problem}", file=sys.stderr)
+            return 2
         segment = segment_from(args)
         with _session(settings) as session:
             audience = recipients(session, segment)
@@ -71,6 +78,9 @@ def cmd_broadcast(settings: Settings, args: argparse.Namespace) -> int:
                 module_key=args.module,
                 scheduled_at=parse_when(args.at),
             )
+            broadcast.parse_mode = "HTML" if args.html else None
+            broadcast.lesson_id = args.lesson
+            broadcast.report_chat_id = args.report_chat
             print(
                 f"Siaran #{broadcast.id} dijadwalkan {broadcast.scheduled_at:%Y-%m-%d %H:%M} UTC "
                 f"untuk {segment.describe()}: {len(audience)} penjual "
@@ -166,7 +176,21 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     broadcast.add_argument("id", nargs="?", type=int, help="broadcast number (status, cancel)")
     broadcast.add_argument("--text", help="message text (plain text)")
     broadcast.add_argument("--text-file", help="read the message text from this file")
+    broadcast.add_argument(
+        "--html",
+        action="store_true",
+        help="the text is Telegram HTML (<b>, <i>, <a href=...>); checked before saving",
+    )
     broadcast.add_argument("--module", help="add a button to this module (e.g. cod)")
+    broadcast.add_argument(
+        "--lesson", type=int, metavar="ID", help="add a button to this lesson (its database id)"
+    )
+    broadcast.add_argument(
+        "--report-chat",
+        type=int,
+        metavar="CHAT_ID",
+        help="Telegram chat that gets the progress message and the final report",
+    )
     broadcast.add_argument("--at", help='schedule, e.g. "2026-12-01 09:00 WIB" (WIB/WITA/WIT)')
     broadcast.add_argument("--cluster", choices=["fes", "kul", "kra", "lain"])
     broadcast.add_argument("--city")

@@ -4,7 +4,9 @@ preview is exactly what sellers get."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Final, Protocol
 
 from bot.learning import callbacks
@@ -81,3 +83,65 @@ class BroadcastContent:
             media=self.media,
             parse_mode=self.parse_mode,
         )
+
+
+# Telegram's HTML subset (Bot API "HTML style"); anything else makes every send fail with 400.
+ALLOWED_TAGS: Final = frozenset(
+    {
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "a",
+        "code",
+        "pre",
+        "span",
+        "tg-spoiler",
+        "tg-emoji",
+        "blockquote",
+    }
+)
+
+
+_BARE_LT: Final = re.compile(r"<(?![a-zA-Z/])")
+_BARE_AMP: Final = re.compile(r"&(?!#?\w+;)")
+
+
+class _TagChecker(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.problem: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            self.problem = self.problem or f"tag <{tag}> tidak didukung Telegram"
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open[-1] != tag:
+            self.problem = self.problem or f"tag </{tag}> tidak punya pasangan"
+            return
+        self.open.pop()
+
+
+def html_problem(text: str) -> str | None:
+    """Why Telegram would reject `text` as HTML, or None. Checked before a broadcast is saved
+    from the CLI: a bad tag would otherwise fail for every recipient."""
+    if _BARE_LT.search(text):
+        return "tanda < di luar tag harus ditulis &lt;"
+    if _BARE_AMP.search(text):
+        return "tanda & harus ditulis &amp;"
+    checker = _TagChecker()
+    checker.feed(text)
+    checker.close()
+    if checker.problem:
+        return checker.problem
+    if checker.open:
+        return f"tag <{checker.open[-1]}> belum ditutup"
+    return None

@@ -21,6 +21,13 @@ FINAL = ("sent", "blocked", "failed", "opted_out", "cancelled")
 MAX_ATTEMPTS = 5
 # "drip": a drip-series step (bot/broadcast/drip.py); its rows arrive over time, it never ends.
 SENDABLE = ("sending", "drip")
+STATUS_NAMES = {
+    "scheduled": "terjadwal",
+    "sending": "sedang dikirim",
+    "done": "selesai",
+    "cancelled": "dihentikan",
+    "drip": "seri drip",
+}
 
 
 def create(
@@ -193,7 +200,8 @@ class Report:
         c = self.counts
         waiting = c.get("pending", 0) + c.get("sending", 0)
         line = (
-            f"Siaran #{self.broadcast_id} ({self.status}): total {self.total}, "
+            f"Siaran #{self.broadcast_id} ({STATUS_NAMES.get(self.status, self.status)}): "
+            f"total {self.total}, "
             f"terkirim {c.get('sent', 0)}, diblokir {c.get('blocked', 0)}, "
             f"gagal {c.get('failed', 0)}, berhenti langganan {c.get('opted_out', 0)}, "
             f"dibatalkan {c.get('cancelled', 0)}, menunggu {waiting}"
