@@ -155,8 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     certificate.set_defaults(func=cmd_certificate)
     from bot.broadcast.cli import add_parsers
+    from bot.broadcast.drip_cli import add_parsers as add_drip_parsers
 
     add_parsers(sub)
+    add_drip_parsers(sub)
     return parser
 
 

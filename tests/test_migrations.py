@@ -37,6 +37,8 @@ TABLES = {
     "broadcasts",
     "broadcast_deliveries",
     "broadcast_drafts",
+    "drip_series",
+    "drip_steps",
 }
 
 

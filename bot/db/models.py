@@ -449,3 +449,50 @@ class BroadcastDelivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     telegram_message_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     error: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class DripSeries(Base):
+    """A lesson series attached to a module's enrolment (bot/broadcast/drip.py).
+
+    A seller enrols by opening any lesson of `module_key`; each step then reaches them
+    `day_offset` days later at `local_hour` in their own time zone. Stopping a series sets
+    `active` false (rows are kept for the trainer's reports).
+    """
+
+    __tablename__ = "drip_series"
+    __table_args__ = (sa.CheckConstraint("local_hour BETWEEN 0 AND 23", name="local_hour"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    module_key: Mapped[str] = mapped_column(sa.String(20))
+    local_hour: Mapped[int] = mapped_column(default=9)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by: Mapped[int | None] = mapped_column(sa.BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    steps: Mapped[list[DripStep]] = relationship(
+        back_populates="series", order_by="DripStep.position", cascade="all, delete-orphan"
+    )
+
+
+class DripStep(Base):
+    """One lesson of a drip series. It owns a `Broadcast` (status "drip") whose delivery rows
+    are added seller by seller as each one's day comes, so the outbox and the sender need no
+    drip-specific code."""
+
+    __tablename__ = "drip_steps"
+    __table_args__ = (sa.UniqueConstraint("series_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(sa.ForeignKey("drip_series.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    day_offset: Mapped[int]
+    lesson_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("content_lessons.id", ondelete="CASCADE"), index=True
+    )
+    broadcast_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("broadcasts.id", ondelete="CASCADE"), unique=True
+    )
+
+    series: Mapped[DripSeries] = relationship(back_populates="steps")
+    lesson: Mapped[ContentLesson] = relationship()
