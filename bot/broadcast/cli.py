@@ -89,7 +89,13 @@ def cmd_broadcast(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     if args.action == "list":
         with _session(settings) as session:
-            for b in session.scalars(select(Broadcast).order_by(Broadcast.id.desc()).limit(20)):
+            recent = (
+                select(Broadcast)
+                .where(Broadcast.status != "drip")  # drip steps: `akar drip list`
+                .order_by(Broadcast.id.desc())
+                .limit(20)
+            )
+            for b in session.scalars(recent):
                 first_line = b.text.splitlines()[0][:50]
                 print(f"#{b.id} {b.status:<9} {b.scheduled_at:%Y-%m-%d %H:%M} UTC  {first_line}")
         return 0

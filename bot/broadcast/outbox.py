@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from bot.broadcast.segments import Segment, recipients
 from bot.db.models import Broadcast, BroadcastDelivery, utcnow
 
-FINAL = ("sent", "blocked", "failed", "opted_out", "cancelled")
+# "skipped": a drip step the seller had already finished (bot/broadcast/drip.py).
+FINAL = ("sent", "blocked", "failed", "opted_out", "cancelled", "skipped")
 MAX_ATTEMPTS = 5
 # "drip": a drip-series step (bot/broadcast/drip.py); its rows arrive over time, it never ends.
 SENDABLE = ("sending", "drip")
@@ -206,6 +207,8 @@ class Report:
             f"gagal {c.get('failed', 0)}, berhenti langganan {c.get('opted_out', 0)}, "
             f"dibatalkan {c.get('cancelled', 0)}, menunggu {waiting}"
         )
+        if c.get("skipped"):
+            line += f", dilewati (sudah selesai) {c['skipped']}"
         if self.duration_s is not None:
             line += f"; durasi {self.duration_s:.1f} s"
         if self.rate is not None:

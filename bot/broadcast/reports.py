@@ -71,6 +71,8 @@ def final_text(report: Report) -> str:
         f"• Gagal: {_number(c.get('failed', 0))}",
         f"• Berhenti langganan (/berhenti): {_number(c.get('opted_out', 0))}",
     ]
+    if c.get("skipped"):
+        lines.append(f"• Dilewati (pelajarannya sudah selesai): {_number(c['skipped'])}")
     if c.get("cancelled"):
         lines.append(f"• Tidak jadi dikirim: {_number(c['cancelled'])}")
     lines += [

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.broadcast import outbox, reports
+from bot.broadcast import drip, outbox, reports
 from bot.broadcast.limiter import PacedLimiter
 from bot.broadcast.message import FOOTER, BroadcastContent
 from bot.db.models import Broadcast, BroadcastDelivery, Seller, utcnow
@@ -35,6 +35,7 @@ DEFAULT_RATE: Final = 25.0
 PAID_RATE: Final = 1000.0  # allow_paid_broadcast: Telegram bills each message above the free limit
 STALE_CLAIM: Final = timedelta(minutes=2)
 BACKOFF_SECONDS: Final = 2.0
+DRIP_EVERY: Final = 60.0  # seconds between drip-series scheduling passes
 PROGRESS_EVERY: Final = 3.0  # seconds between edits of a trainer's progress message
 
 
@@ -70,6 +71,7 @@ class BroadcastSender:
         self._clock = clock
         self._messages: dict[int, OutgoingMessage] = {}
         self._next_report = 0.0
+        self._next_drip = 0.0
         self._announced: set[int] = set()
         self._paid = allow_paid_broadcast
 
@@ -82,6 +84,10 @@ class BroadcastSender:
     def _claim(self, limit: int) -> list[tuple[int, int, int, int]]:
         with self._sessions.begin() as session:
             outbox.start_due(session)
+            if self._clock() >= self._next_drip:
+                # Drip steps fall due at a local hour; checking once a minute is plenty.
+                self._next_drip = self._clock() + DRIP_EVERY
+                drip.schedule_due(session)
             rows = outbox.claim(session, limit)
             result = [(r.id, r.broadcast_id, r.chat_id, r.attempts) for r in rows]
             if not result:
