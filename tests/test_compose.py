@@ -238,3 +238,19 @@ def test_cli_create_checks_html_and_keeps_the_options(
         assert broadcast.scheduled_at == datetime(2099, 1, 2, 2, 0, tzinfo=UTC)
     assert main(["broadcast", "status", str(broadcast.id)]) == 0
     assert f"Siaran #{broadcast.id} (terjadwal)" in capsys.readouterr().out
+
+
+def test_a_typed_province_filters_by_the_profile_city(sessions: sessionmaker[Session]) -> None:
+    start_with_text(sessions)
+    with sessions.begin() as session:
+        flow.handle_button(session, TRAINER, "s:f:province")
+        unknown = text_of(flow.take_input(session, TRAINER, Content("Atlantis", "Atlantis")))
+        assert "belum saya kenali" in unknown and draft(session).step == "province"
+        # Every seller's profile says Makassar, in Sulawesi Selatan (73).
+        screen = text_of(flow.take_input(session, TRAINER, Content("sulsel", "sulsel")))
+        assert "provinsi Sulawesi Selatan" in screen
+        assert f"{SELLERS} penjual akan menerima" in screen
+        assert draft(session).segment == {"province": "73"}
+        flow.handle_button(session, TRAINER, "s:f:province")
+        screen = text_of(flow.take_input(session, TRAINER, Content("Jawa Barat", "Jawa Barat")))
+        assert "0 penjual akan menerima" in screen

@@ -578,3 +578,21 @@ def test_cli_create_list_stop(
     assert "Seri drip #1 dihentikan" in capsys.readouterr().out
     assert main(["drip", "stop", "1"]) == 1
     assert "tidak ada atau sudah dihentikan" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("city", "province"),
+    [
+        ("Cimahi", "32"),
+        ("Kab. Bandung Barat", "32"),
+        ("jogja", "34"),
+        ("Makassar, Sulsel", "73"),
+        ("Kota Banjar", "32"),
+        ("Kabupaten Banjar", "63"),
+        ("Sumatera", None),  # an island spans provinces
+        ("Atlantis", None),
+        (None, None),
+    ],
+)
+def test_province_of_city(city: str | None, province: str | None) -> None:
+    assert city_zone.province_of_city(city) == province

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from telegram import Bot
 
 from bot.broadcast import outbox, roles, schedule
+from bot.broadcast.city_zone import find_province
 from bot.broadcast.message import TEXT_LIMIT, html_problem
 from bot.broadcast.segments import Segment, recipients
 from bot.broadcast.sender import DEFAULT_RATE, BroadcastSender
@@ -43,10 +44,20 @@ def _session(settings: Settings) -> Iterator[Session]:
         engine.dispose()
 
 
+def _province(text: str | None) -> str | None:
+    if not text:
+        return None
+    code = find_province(text)
+    if code is None:
+        raise SystemExit(f"provinsi tidak dikenali: {text!r} (contoh: Jawa Barat, jabar, NTT)")
+    return code
+
+
 def segment_from(args: argparse.Namespace) -> Segment:
     return Segment(
         cluster=args.cluster,
         city=args.city,
+        province=_province(args.province),
         platform=args.platform,
         experience=args.experience,
         enrolled_in=args.enrolled_in,
@@ -200,6 +211,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     broadcast.add_argument("--at", help='schedule, e.g. "2026-12-01 09:00 WIB" (WIB/WITA/WIT)')
     broadcast.add_argument("--cluster", choices=["fes", "kul", "kra", "lain"])
     broadcast.add_argument("--city")
+    broadcast.add_argument(
+        "--province", help="e.g. 'Jawa Barat' or 'jabar' (sellers whose profile city is there)"
+    )
     broadcast.add_argument("--platform", help="e.g. Lazada")
     broadcast.add_argument("--experience", choices=["belum", "baru", "jalan"])
     broadcast.add_argument("--enrolled-in", metavar="MODULE")

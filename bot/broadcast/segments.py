@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import Session
 
+from bot.broadcast.city_zone import province_of_city
 from bot.db.models import (
     ContentLesson,
     ContentModule,
@@ -24,6 +25,7 @@ from bot.db.models import (
 class Segment:
     cluster: str | None = None  # fes, kul, kra, lain (bot/learning/profile.py)
     city: str | None = None  # matched case-insensitively against the profile's city
+    province: str | None = None  # Kemendagri code ("32"); the profile's city resolved to it
     platform: str | None = None  # canonical name, e.g. "Lazada"
     experience: str | None = None  # belum, baru, jalan
     enrolled_in: str | None = None  # module key: opened at least one of its lessons
@@ -95,6 +97,10 @@ def audience(segment: Segment) -> Select[int, int, bool]:
 
 def recipients(session: Session, segment: Segment) -> list[tuple[int, int, bool]]:
     rows = [(int(a), int(b), bool(c)) for a, b, c in session.execute(audience(segment))]
+    if segment.province:
+        # A free-text city resolves to a province in Python (city_zone's table), not in SQL.
+        cities = dict(session.execute(select(SellerProfile.seller_id, SellerProfile.city)).all())
+        rows = [r for r in rows if province_of_city(cities.get(r[0])) == segment.province]
     if segment.platform:
         # JSON list membership is not portable SQL; the profile list is short, filter here.
         wanted = segment.platform.lower()

@@ -19,13 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.broadcast import outbox, roles, schedule
+from bot.broadcast.city_zone import PROVINCE_NAMES, find_province
 from bot.broadcast.message import CAPTION_LIMIT, TEXT_LIMIT, BroadcastContent
 from bot.broadcast.segments import Segment, recipients
 from bot.db.models import BroadcastDraft, ContentLesson, ContentModule, Role, utcnow
 from bot.learning.profile import CLUSTERS, EXPERIENCE, PLATFORMS
 from bot.rendering import Button, OutgoingMessage
 
-INPUT_STEPS: Final = frozenset({"content", "city", "at"})
+INPUT_STEPS: Final = frozenset({"content", "city", "province", "at"})
 ACTIVE_DAYS: Final = (7, 14, 30, 90)
 MAX_CITY: Final = 120
 _DATA: Final = re.compile(
@@ -175,6 +176,8 @@ def describe(session: Session, segment: Segment) -> str:
         parts.append(f"pengalaman: {EXPERIENCE.get(segment.experience, segment.experience)}")
     if segment.city:
         parts.append(f"kota {segment.city}")
+    if segment.province:
+        parts.append(f"provinsi {PROVINCE_NAMES.get(segment.province, segment.province)}")
     if segment.enrolled_in:
         parts.append(f"ikut modul {_module_title(session, segment.enrolled_in)}")
     if segment.not_finished:
@@ -205,6 +208,7 @@ def _segment_screen(session: Session, draft: BroadcastDraft) -> list[OutgoingMes
         text,
         (Button("Kelompok produk", "s:f:cluster"), Button("Marketplace", "s:f:platform")),
         (Button("Pengalaman", "s:f:experience"), Button("Kota", "s:f:city")),
+        (Button("Provinsi", "s:f:province"),),
         (Button("Ikut modul", "s:f:enrolled"), Button("Belum selesai", "s:f:unfinished")),
         (Button("Aktif belakangan ini", "s:f:active"),),
         (Button("🔄 Hapus filter", "s:reset"), Button("Lanjut ➡️", "s:next")),
@@ -308,6 +312,19 @@ def _take_city(session: Session, draft: BroadcastDraft, text: str) -> list[Outgo
     return _segment_screen(session, draft)
 
 
+def _take_province(session: Session, draft: BroadcastDraft, text: str) -> list[OutgoingMessage]:
+    code = find_province(text) if len(text) <= MAX_CITY else None
+    if code is None:
+        return _say(
+            "Provinsinya belum saya kenali, Kak. Tulis nama provinsi, misalnya: Jawa Barat, "
+            "Sulsel, atau NTT.",
+            (Button("⬅️ Kembali", "s:seg"), CANCEL),
+        )
+    draft.segment = Segment.from_json({**(draft.segment or {}), "province": code}).to_json()
+    draft.step = "segment"
+    return _segment_screen(session, draft)
+
+
 def _take_time(
     session: Session, draft: BroadcastDraft, text: str, now: datetime
 ) -> list[OutgoingMessage]:
@@ -341,6 +358,8 @@ def take_input(
     text = content.text if content else ""
     if draft.step == "city":
         return _take_city(session, draft, text)
+    if draft.step == "province":
+        return _take_province(session, draft, text)
     return _take_time(session, draft, text, now or utcnow())
 
 
@@ -443,6 +462,13 @@ def handle_button(session: Session, trainer: Trainer, data: str) -> list[Outgoin
     if action == "f" and arg == "city":
         draft.step = "city"
         return _say("Ketik nama kota/kabupatennya, Kak (misalnya: Bandung).", (CANCEL,))
+    if action == "f" and arg == "province":
+        draft.step = "province"
+        return _say(
+            "Ketik nama provinsinya, Kak (misalnya: Jawa Barat). Penjual dihitung dari kota "
+            "di profil mereka.",
+            (CANCEL,),
+        )
     if action == "f" and arg:
         menu = _filter_menu(session, arg)
         if menu:
@@ -478,7 +504,7 @@ def handle_button(session: Session, trainer: Trainer, data: str) -> list[Outgoin
 def current_screen(session: Session, draft: BroadcastDraft) -> list[OutgoingMessage]:
     if draft.step == "button":
         return _ask_button(session)
-    if draft.step in ("segment", "city"):
+    if draft.step in ("segment", "city", "province"):
         return _segment_screen(session, draft)
     if draft.step in ("when", "at"):
         return _preview(session, draft)
