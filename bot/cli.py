@@ -44,7 +44,7 @@ def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
         settings.telegram_bot_token.get_secret_value(),
         settings.telegram_api_base_url,
         assistant,
-        broadcast_rate=settings.broadcast_rate,
+        broadcast_rate=settings.broadcast_messages_per_second,
         allow_paid_broadcast=settings.allow_paid_broadcast,
     )
     secret = settings.telegram_webhook_secret

@@ -11,6 +11,10 @@ from functools import lru_cache
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Telegram: about 30 messages/s for free; paid broadcasts up to 1,000/s (billed in Stars).
+FREE_BROADCAST_RATE = 25.0
+PAID_BROADCAST_RATE = 1000.0
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -40,13 +44,24 @@ class Settings(BaseSettings):
     rasa_model: str = "models/akar.tar.gz"
     rasa_timeout_seconds: float = 10.0
     log_level: str = "INFO"
-    broadcast_rate: float = Field(
-        default=25.0, gt=0, description="Broadcast messages per second (Telegram's free limit ~30)."
+    broadcast_rate: float | None = Field(
+        default=None,
+        gt=0,
+        description=(
+            "Broadcast messages per second. Unset: 25 (Telegram's free limit is about 30), "
+            "or 1,000 with ALLOW_PAID_BROADCAST."
+        ),
     )
     allow_paid_broadcast: bool = Field(
         default=False,
         description="Send broadcasts with allow_paid_broadcast (up to 1,000/s, billed in Stars).",
     )
+
+    @property
+    def broadcast_messages_per_second(self) -> float:
+        if self.broadcast_rate is not None:
+            return self.broadcast_rate
+        return PAID_BROADCAST_RATE if self.allow_paid_broadcast else FREE_BROADCAST_RATE
 
     @property
     def rasa_base_url(self) -> str:

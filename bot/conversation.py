@@ -235,11 +235,24 @@ class Assistant:
                 messages = await self.composer.start(who)
             else:
                 messages = await self.composer.cancel(who)
-        if messages is None:
-            await self.store.finish_incoming(incoming_id, status="unknown_command")
-            return Turn(incoming_id, local_reply(texts.UNKNOWN_COMMAND))
-        await self.store.finish_incoming(incoming_id, status="compose")
-        return Turn(incoming_id, messages)
+        if messages is not None:
+            await self.store.finish_incoming(incoming_id, status="compose")
+            return Turn(incoming_id, messages)
+        if command.lstrip("/").lower() == "batal":
+            # No draft: a seller cancelling something else (the weight calculator form).
+            return await self._ask_rasa(who, incoming_id, "/tidak")
+        await self.store.finish_incoming(incoming_id, status="unknown_command")
+        return Turn(incoming_id, local_reply(texts.UNKNOWN_COMMAND))
+
+    async def handle_whoami(
+        self, who: SellerIdentity, command: str, *, telegram_message_id: int
+    ) -> Turn:
+        """/idsaya: the number an admin needs to grant a role (Telegram does not show it)."""
+        incoming_id = await self.store.record_incoming(
+            who, kind="command", text=command, telegram_message_id=telegram_message_id
+        )
+        await self.store.finish_incoming(incoming_id, status="whoami")
+        return Turn(incoming_id, local_reply(texts.whoami(who.telegram_user_id), with_topics=False))
 
     async def handle_unsupported(
         self,

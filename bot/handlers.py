@@ -97,7 +97,11 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     command = message.text.split()[0].split("@")[0]
     name = command.lstrip("/").lower()
     async with chat_lock(who.chat_id):
-        if name in ("siaran", "batal"):
+        if name == "idsaya":
+            turn = await assistant_of(context).handle_whoami(
+                who, command, telegram_message_id=message.message_id
+            )
+        elif name in ("siaran", "batal"):
             turn = await assistant_of(context).handle_compose_command(
                 who, command, telegram_message_id=message.message_id
             )

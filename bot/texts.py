@@ -94,3 +94,10 @@ def role_revoked(user_id: int) -> str:
 
 def role_none(user_id: int) -> str:
     return f"{user_id} memang tidak punya peran."
+
+
+def whoami(telegram_user_id: int) -> str:
+    return (
+        f"ID Telegram Kakak: {telegram_user_id}\n"
+        "Berikan angka ini ke admin AKAR kalau Kakak perlu peran pelatih atau tim dukungan."
+    )

@@ -139,6 +139,29 @@ def test_confirm_only_from_the_confirm_screen(sessions: sessionmaker[Session]) -
         broadcast = session.scalars(select(Broadcast)).one()
         assert broadcast.status == "scheduled" and broadcast.report_chat_id == TRAINER.chat_id
         assert flow.draft_of(session, TRAINER.telegram_user_id) is None
+        # The "Batalkan jadwal" button: nothing was sent, so no report will follow.
+        reply = text_of(flow.handle_button(session, TRAINER, f"s:stop:{broadcast.id}"))
+        assert f"Jadwal siaran #{broadcast.id} dibatalkan" in reply
+        assert broadcast.status == "cancelled" and broadcast.reported_at is not None
+
+
+def test_the_rest_of_a_photo_album_is_explained(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        flow.start(session, TRAINER)
+        flow.take_input(session, TRAINER, Content("Album", "Album", "photo", "file-1"))
+        second = flow.take_input(session, TRAINER, Content("", "", "photo", "file-2"))
+        assert "satu foto atau dokumen saja" in text_of(second)
+        assert draft(session).media_file_id == "file-1"
+
+
+def test_length_is_counted_as_telegram_counts_it(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        flow.start(session, TRAINER)
+        emoji = "🙂" * (TEXT_LIMIT // 2 + 1)  # within TEXT_LIMIT characters, over in UTF-16
+        assert len(emoji) <= TEXT_LIMIT
+        assert "terlalu panjang" in text_of(
+            flow.take_input(session, TRAINER, Content(emoji, emoji))
+        )
 
 
 @pytest.mark.parametrize(
@@ -180,8 +203,11 @@ async def test_stop_button_cancels_and_the_trainer_gets_the_final_report(
     sessions: sessionmaker[Session], emulator: TelegramEmulator
 ) -> None:
     with sessions.begin() as session:
-        broadcast = outbox.create(session, text="Halo Kak", segment=Segment())
+        broadcast = outbox.create(
+            session, text="Halo Kak", segment=Segment(), created_by=TRAINER.telegram_user_id
+        )
         broadcast.report_chat_id = TRAINER.chat_id
+        roles.grant(session, 777, Role.TRAINER, granted_by=None)
         broadcast_id = broadcast.id
     async with Bot(TOKEN, base_url=emulator.base_url) as bot:
         sender = BroadcastSender(bot, sessions, rate=4)  # 20 sellers: about five seconds
@@ -193,6 +219,11 @@ async def test_stop_button_cancels_and_the_trainer_gets_the_final_report(
             outsider = Trainer(telegram_user_id=FIRST_CHAT, chat_id=FIRST_CHAT)
             assert "khusus" in text_of(
                 flow.handle_button(session, outsider, progress_stop(progress))
+            )
+            # Another trainer may not stop it either (an admin may).
+            colleague = Trainer(telegram_user_id=777, chat_id=777)
+            assert "pelatih lain" in text_of(
+                flow.handle_button(session, colleague, progress_stop(progress))
             )
             assert "dihentikan" in text_of(
                 flow.handle_button(session, TRAINER, progress_stop(progress))

@@ -159,6 +159,13 @@ def province_of_city(city: str | None) -> str | None:
     return place.province if place else None
 
 
+def city_key(text: str | None) -> str:
+    """What two spellings of one city share: "Kota Bandung", "bandung" -> "bandung"."""
+    key = normalise(text or "")
+    prefix = next((p for p in _PREFIXES if key.startswith(p)), None)
+    return key[len(prefix) :] if prefix else key
+
+
 def find_province(text: str) -> str | None:
     """A province a trainer typed ("jabar", "Jawa Barat", or a city in it) as its code."""
     wanted = normalise(text)

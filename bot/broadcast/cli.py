@@ -16,11 +16,11 @@ from telegram import Bot
 
 from bot.broadcast import outbox, roles, schedule
 from bot.broadcast.city_zone import find_province
-from bot.broadcast.message import TEXT_LIMIT, html_problem
+from bot.broadcast.message import TEXT_LIMIT, html_problem, telegram_length
 from bot.broadcast.segments import Segment, recipients
 from bot.broadcast.sender import DEFAULT_RATE, BroadcastSender
 from bot.config import Settings
-from bot.db.models import Broadcast, Role, StaffRole
+from bot.db.models import Broadcast, ContentLesson, ContentModule, Role, StaffRole, utcnow
 from bot.db.session import make_engine, make_session_factory, session_scope
 
 
@@ -42,6 +42,24 @@ def _session(settings: Settings) -> Iterator[Session]:
             yield session
     finally:
         engine.dispose()
+
+
+def _button_problem(session: Session, module: str | None, lesson: int | None) -> str | None:
+    if (
+        module is not None
+        and session.scalars(
+            select(ContentModule.id).where(
+                ContentModule.key == module, ContentModule.retired_at.is_(None)
+            )
+        ).first()
+        is None
+    ):
+        return f"modul {module!r} tidak ada (lihat kunci modul di content/modules/)"
+    if lesson is not None:
+        found = session.get(ContentLesson, lesson)
+        if found is None or found.retired_at is not None:
+            return f"pelajaran dengan id {lesson} tidak ada"
+    return None
 
 
 def _province(text: str | None) -> str | None:
@@ -73,29 +91,38 @@ def cmd_broadcast(settings: Settings, args: argparse.Namespace) -> int:
         if not text:
             print("isi siaran kosong: pakai --text atau --text-file", file=sys.stderr)
             return 2
-        if len(text) > TEXT_LIMIT:
-            print(f"isi siaran {len(text)} huruf; maksimal {TEXT_LIMIT}", file=sys.stderr)
+        if (length := telegram_length(text)) > TEXT_LIMIT:
+            print(f"isi siaran {length} huruf; maksimal {TEXT_LIMIT}", file=sys.stderr)
+            return 2
+        when = parse_when(args.at)
+        if when is not None and when <= utcnow():
+            print(f"waktu {args.at!r} sudah lewat; tanpa --at berarti sekarang", file=sys.stderr)
             return 2
         if args.html and (problem := html_problem(text)):
             print(f"HTML tidak valid untuk Telegram: {problem}", file=sys.stderr)
             return 2
         segment = segment_from(args)
         with _session(settings) as session:
+            if problem := _button_problem(session, args.module, args.lesson):
+                print(problem, file=sys.stderr)
+                return 2
             audience = recipients(session, segment)
             broadcast = outbox.create(
                 session,
                 text=text,
                 segment=segment,
                 module_key=args.module,
-                scheduled_at=parse_when(args.at),
+                scheduled_at=when,
             )
             broadcast.parse_mode = "HTML" if args.html else None
             broadcast.lesson_id = args.lesson
             broadcast.report_chat_id = args.report_chat
+            opted_out = sum(1 for r in audience if r[2])
             print(
-                f"Siaran #{broadcast.id} dijadwalkan {broadcast.scheduled_at:%Y-%m-%d %H:%M} UTC "
-                f"untuk {segment.describe()}: {len(audience)} penjual "
-                f"({sum(1 for r in audience if r[2])} berhenti langganan)."
+                f"Siaran #{broadcast.id} dijadwalkan "
+                f"{schedule.format_when_everywhere(broadcast.scheduled_at)} "
+                f"untuk {segment.describe()}: {len(audience) - opted_out} penjual akan menerima "
+                f"({opted_out} lainnya sudah /berhenti)."
             )
         return 0
     if args.action == "list":
@@ -108,7 +135,9 @@ def cmd_broadcast(settings: Settings, args: argparse.Namespace) -> int:
             )
             for b in session.scalars(recent):
                 first_line = b.text.splitlines()[0][:50]
-                print(f"#{b.id} {b.status:<9} {b.scheduled_at:%Y-%m-%d %H:%M} UTC  {first_line}")
+                status = outbox.STATUS_NAMES.get(b.status, b.status)
+                local = b.scheduled_at.astimezone(schedule.ZONES["WIB"])
+                print(f"#{b.id} {status:<14} {local:%Y-%m-%d %H:%M} WIB  {first_line}")
         return 0
     if args.action in ("status", "cancel"):
         if args.id is None:
@@ -135,7 +164,9 @@ def cmd_broadcast(settings: Settings, args: argparse.Namespace) -> int:
         with _session(settings) as session:
             recovered = outbox.recover(session, timedelta(seconds=args.recover_after))
         print(f"{recovered} kiriman yang tertahan dikembalikan ke antrean.")
-    return asyncio.run(_send(settings, settings.broadcast_rate if args.rate is None else args.rate))
+    return asyncio.run(
+        _send(settings, settings.broadcast_messages_per_second if args.rate is None else args.rate)
+    )
 
 
 async def _send(settings: Settings, rate: float) -> int:

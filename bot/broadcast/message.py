@@ -19,9 +19,16 @@ from bot.rendering import (
 )
 
 FOOTER: Final = "\n\n—\nTidak ingin menerima siaran lagi? Ketik /berhenti."
-# Room for the trainer's text once the footer is added (Telegram counts visible characters).
-TEXT_LIMIT: Final = TELEGRAM_TEXT_LIMIT - len(FOOTER)
-CAPTION_LIMIT: Final = TELEGRAM_CAPTION_LIMIT - len(FOOTER)
+
+
+def telegram_length(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji outside the BMP counts 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+# Room for the trainer's text once the footer is added.
+TEXT_LIMIT: Final = TELEGRAM_TEXT_LIMIT - telegram_length(FOOTER)
+CAPTION_LIMIT: Final = TELEGRAM_CAPTION_LIMIT - telegram_length(FOOTER)
 
 
 class HasContent(Protocol):

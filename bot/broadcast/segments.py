@@ -7,10 +7,10 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.orm import Session
 
-from bot.broadcast.city_zone import province_of_city
+from bot.broadcast.city_zone import city_key, province_of_city
 from bot.db.models import (
     ContentLesson,
     ContentModule,
@@ -24,7 +24,7 @@ from bot.db.models import (
 @dataclass(frozen=True)
 class Segment:
     cluster: str | None = None  # fes, kul, kra, lain (bot/learning/profile.py)
-    city: str | None = None  # matched case-insensitively against the profile's city
+    city: str | None = None  # the profile's city, ignoring case, punctuation and "Kota"/"Kab."
     province: str | None = None  # Kemendagri code ("32"); the profile's city resolved to it
     platform: str | None = None  # canonical name, e.g. "Lazada"
     experience: str | None = None  # belum, baru, jalan
@@ -81,8 +81,6 @@ def audience(segment: Segment) -> Select[int, int, bool]:
         query = query.where(SellerProfile.cluster == segment.cluster)
     if segment.experience:
         query = query.where(SellerProfile.experience == segment.experience)
-    if segment.city:
-        query = query.where(func.lower(SellerProfile.city) == segment.city.strip().lower())
     if segment.active_days:
         since = utcnow() - timedelta(days=segment.active_days)
         query = query.where(Seller.last_seen_at >= since)
@@ -97,10 +95,14 @@ def audience(segment: Segment) -> Select[int, int, bool]:
 
 def recipients(session: Session, segment: Segment) -> list[tuple[int, int, bool]]:
     rows = [(int(a), int(b), bool(c)) for a, b, c in session.execute(audience(segment))]
-    if segment.province:
-        # A free-text city resolves to a province in Python (city_zone's table), not in SQL.
+    if segment.city or segment.province:
+        # Free-text cities are compared and resolved in Python (city_zone), not in SQL.
         cities = dict(session.execute(select(SellerProfile.seller_id, SellerProfile.city)).all())
-        rows = [r for r in rows if province_of_city(cities.get(r[0])) == segment.province]
+        if segment.city:
+            wanted_city = city_key(segment.city)
+            rows = [r for r in rows if city_key(cities.get(r[0])) == wanted_city]
+        if segment.province:
+            rows = [r for r in rows if province_of_city(cities.get(r[0])) == segment.province]
     if segment.platform:
         # JSON list membership is not portable SQL; the profile list is short, filter here.
         wanted = segment.platform.lower()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.broadcast import drip, outbox, reports
 from bot.broadcast.limiter import PacedLimiter
 from bot.broadcast.message import FOOTER, BroadcastContent
+from bot.config import FREE_BROADCAST_RATE
 from bot.db.models import Broadcast, BroadcastDelivery, Seller, utcnow
 from bot.delivery import keyboard_for
 from bot.rendering import OutgoingMessage
@@ -31,8 +33,7 @@ from bot.rendering import OutgoingMessage
 log = logging.getLogger(__name__)
 
 __all__ = ["FOOTER", "BroadcastSender"]
-DEFAULT_RATE: Final = 25.0
-PAID_RATE: Final = 1000.0  # allow_paid_broadcast: Telegram bills each message above the free limit
+DEFAULT_RATE: Final = FREE_BROADCAST_RATE
 STALE_CLAIM: Final = timedelta(minutes=2)
 BACKOFF_SECONDS: Final = 2.0
 DRIP_EVERY: Final = 60.0  # seconds between drip-series scheduling passes
@@ -56,7 +57,7 @@ class BroadcastSender:
         *,
         rate: float = DEFAULT_RATE,
         per_chat_interval: float = 1.0,
-        concurrency: int = 32,
+        concurrency: int | None = None,
         allow_paid_broadcast: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -67,7 +68,8 @@ class BroadcastSender:
         self._per_chat_interval = per_chat_interval
         self._last_by_chat: dict[int, float] = {}
         self._paused_until = 0.0
-        self._slots = asyncio.Semaphore(concurrency)
+        # Enough requests in flight for the rate at ~100 ms per Bot API call.
+        self._slots = asyncio.Semaphore(concurrency or max(32, math.ceil(rate / 10)))
         self._clock = clock
         self._messages: dict[int, OutgoingMessage] = {}
         self._next_report = 0.0

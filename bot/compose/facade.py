@@ -55,7 +55,7 @@ class Composer:
         self, who: SellerIdentity, content: Content | None
     ) -> list[OutgoingMessage] | None:
         with self._sessions() as session:  # the common case: no draft, read only
-            if not flow.awaiting_input(session, who.telegram_user_id):
+            if flow.draft_of(session, who.telegram_user_id) is None:
                 return None
         with self._sessions.begin() as session:
             return flow.take_input(session, _trainer(who), content)

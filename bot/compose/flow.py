@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from bot.broadcast import outbox, roles, schedule
 from bot.broadcast.city_zone import PROVINCE_NAMES, find_province
-from bot.broadcast.message import CAPTION_LIMIT, TEXT_LIMIT, BroadcastContent
+from bot.broadcast.message import CAPTION_LIMIT, TEXT_LIMIT, BroadcastContent, telegram_length
 from bot.broadcast.segments import Segment, recipients
-from bot.db.models import BroadcastDraft, ContentLesson, ContentModule, Role, utcnow
+from bot.db.models import Broadcast, BroadcastDraft, ContentLesson, ContentModule, Role, utcnow
 from bot.learning.profile import CLUSTERS, EXPERIENCE, PLATFORMS
 from bot.rendering import Button, OutgoingMessage
 
@@ -290,10 +290,11 @@ def _take_content(
     if content is None or (not content.text.strip() and content.media_kind is None):
         return _say("Isi siarannya berupa teks, foto, atau dokumen ya, Kak.", (CANCEL,))
     limit = CAPTION_LIMIT if content.media_kind else TEXT_LIMIT
-    if len(content.text) > limit:
+    length = telegram_length(content.text)
+    if length > limit:
         kind = "Keterangan foto/dokumen" if content.media_kind else "Teksnya"
         return _say(
-            f"{kind} terlalu panjang, Kak: {_number(len(content.text))} huruf, "
+            f"{kind} terlalu panjang, Kak: {_number(length)} huruf, "
             f"maksimal {_number(limit)}. Persingkat lalu kirim lagi.",
             (CANCEL,),
         )
@@ -347,6 +348,12 @@ def take_input(
 ) -> list[OutgoingMessage] | None:
     """A message from a trainer whose draft waits for typed input; None if no draft waits."""
     draft = draft_of(session, trainer.telegram_user_id)
+    if draft is not None and draft.step == "button" and content and content.media_kind:
+        # The rest of a photo album: Telegram delivers each photo as its own message.
+        return _say(
+            "Satu siaran membawa satu foto atau dokumen saja, Kak. Saya pakai yang pertama; "
+            "kalau mau ganti, mulai lagi dengan /siaran."
+        )
     if draft is None or draft.step not in INPUT_STEPS:
         return None
     if not is_trainer(session, trainer.telegram_user_id):
@@ -397,10 +404,23 @@ def _valid_filter(session: Session, field: str, value: str) -> bool:
     return False
 
 
-def _stop(session: Session, broadcast_id: int) -> list[OutgoingMessage]:
-    if outbox.cancel(session, broadcast_id):
-        return _say(f"⛔ Siaran #{broadcast_id} dihentikan. Laporan akhirnya menyusul di sini.")
-    return _say(f"Siaran #{broadcast_id} sudah selesai atau sudah dihentikan, Kak.")
+def _stop(session: Session, trainer: Trainer, broadcast_id: int) -> list[OutgoingMessage]:
+    """The stop button on a progress message or a scheduled broadcast. Trainers stop their
+    own broadcasts; admins any."""
+    broadcast = session.get(Broadcast, broadcast_id)
+    if broadcast is None:
+        return _say(f"Siaran #{broadcast_id} tidak ada, Kak.")
+    own = broadcast.created_by == trainer.telegram_user_id
+    if not own and roles.role_of(session, trainer.telegram_user_id) is not Role.ADMIN:
+        return _say(
+            f"Siaran #{broadcast_id} dibuat pelatih lain, Kak. Minta admin menghentikannya."
+        )
+    if not outbox.cancel(session, broadcast_id):
+        return _say(f"Siaran #{broadcast_id} sudah selesai atau sudah dihentikan, Kak.")
+    if broadcast.started_at is None:
+        broadcast.reported_at = utcnow()  # nothing was sent: no report to wait for
+        return _say(f"Jadwal siaran #{broadcast_id} dibatalkan. Tidak ada yang terkirim.")
+    return _say(f"⛔ Siaran #{broadcast_id} dihentikan. Laporan akhirnya menyusul di sini.")
 
 
 def _confirm(session: Session, trainer: Trainer, draft: BroadcastDraft) -> list[OutgoingMessage]:
@@ -425,7 +445,8 @@ def _confirm(session: Session, trainer: Trainer, draft: BroadcastDraft) -> list[
     when = schedule.format_when_everywhere(draft.scheduled_at)
     return _say(
         f"✅ Siaran #{broadcast.id} dijadwalkan {when}. "
-        "Saat mulai dikirim, progresnya muncul di sini."
+        "Saat mulai dikirim, progresnya muncul di sini.",
+        (Button("❌ Batalkan jadwal", f"s:stop:{broadcast.id}"),),
     )
 
 
@@ -438,7 +459,7 @@ def handle_button(session: Session, trainer: Trainer, data: str) -> list[Outgoin
         return _say(NOT_ALLOWED)
     action, arg, value = match["action"], match["arg"], match["value"]
     if action == "stop" and arg and arg.isdigit():
-        return _stop(session, int(arg))
+        return _stop(session, trainer, int(arg))
     draft = draft_of(session, trainer.telegram_user_id)
     if draft is None or draft.step == "content":
         return _say(NO_DRAFT) if draft is None else _say(ASK_CONTENT)

@@ -176,3 +176,15 @@ async def test_photo_broadcast_preview_and_cancel(
             session.scalars(select(Broadcast).where(Broadcast.created_by == user_id)).first()
             is None
         )
+
+
+async def test_idsaya_and_batal_without_a_draft(bot: RunningBot, user_id: int) -> None:
+    bot.emulator.inject_command(user_id, "/idsaya")
+    [whoami] = await bot.reply(user_id)
+    assert whoami.text is not None and str(user_id) in whoami.text
+    # No draft: /batal means "no" to Rasa (it cancels the weight calculator when one is open).
+    bot.emulator.inject_command(user_id, "/batal")
+    replies = await bot.reply(user_id)
+    assert replies and "/siaran" not in (replies[0].text or "")
+    incoming = await bot.incoming(user_id)
+    assert incoming[-1]["intent"] == "tidak"
