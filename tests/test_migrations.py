@@ -37,6 +37,11 @@ TABLES = {
     "broadcasts",
     "broadcast_deliveries",
     "broadcast_drafts",
+    "staff_accounts",
+    "staff_sessions",
+    "audit_log",
+    "staff_notes",
+    "nlu_annotations",
     "drip_series",
     "drip_steps",
 }

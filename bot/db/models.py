@@ -121,6 +121,12 @@ class Seller(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     # /berhenti: the seller wants no broadcasts (answers to their own questions still come).
     broadcast_opt_out: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Human handoff (issue #6): "requested" pauses automatic answers until staff hand the chat
+    # back to the bot; `handoff_at` is when it was requested.
+    handoff_state: Mapped[str | None] = mapped_column(sa.String(16), index=True)
+    handoff_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Support review: every message up to this id has been reviewed by staff.
+    reviewed_message_id: Mapped[int | None] = mapped_column()
 
     def __repr__(self) -> str:
         return f"Seller(id={self.id!r}, telegram_user_id={self.telegram_user_id!r})"
@@ -173,6 +179,13 @@ class Message(Base):
     delivery_status: Mapped[str | None] = mapped_column(sa.String(32))
     error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    # On an incoming message: the seller's 👍/👎 on the answer it got ("up" / "down").
+    feedback: Mapped[str | None] = mapped_column(sa.String(8))
+    feedback_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # On an outgoing message written by a person in the support desk rather than the bot.
+    sent_by_account_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("staff_accounts.id", ondelete="SET NULL")
+    )
 
     seller: Mapped[Seller] = relationship()
     in_reply_to: Mapped[Message | None] = relationship(remote_side=[id])
@@ -496,3 +509,88 @@ class DripStep(Base):
 
     series: Mapped[DripSeries] = relationship(back_populates="steps")
     lesson: Mapped[ContentLesson] = relationship()
+
+
+class StaffAccount(Base):
+    """A login for the support desk (issue #6). The role is not stored here: it is read from
+    `staff_roles` through `telegram_user_id` on every request, so /peran and
+    `akar users revoke` take effect in the desk at once."""
+
+    __tablename__ = "staff_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    telegram_user_id: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
+    disabled: Mapped[bool] = mapped_column(default=False)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class StaffSession(Base):
+    """A signed-in browser. The cookie carries a random token; only its SHA-256 is stored, so
+    a leaked database does not give working sessions. A new row (new id) at every login."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)  # sha256 hex of the token
+    account_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("staff_accounts.id", ondelete="CASCADE"), index=True
+    )
+    csrf_token: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AuditEntry(Base):
+    """What staff did with sellers' personal data: viewed, exported, replied, annotated, ..."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    account_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("staff_accounts.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(sa.String(32))
+    target_type: Mapped[str | None] = mapped_column(sa.String(32))
+    target_id: Mapped[str | None] = mapped_column(sa.String(64))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON(none_as_null=True))
+
+
+class StaffNote(Base):
+    """An internal note on a seller's conversation; sellers never see it."""
+
+    __tablename__ = "staff_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seller_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("sellers.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("staff_accounts.id", ondelete="SET NULL")
+    )
+    text: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class NluAnnotation(Base):
+    """Staff's correction of a misunderstood seller message: the right intent and the example
+    to learn from (the message's text, or a cleaner rewrite). `exported_at` is set once
+    `akar nlu export-annotations` wrote it under nlu/."""
+
+    __tablename__ = "nlu_annotations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("messages.id", ondelete="SET NULL"), index=True
+    )
+    intent: Mapped[str] = mapped_column(sa.String(64))
+    example: Mapped[str] = mapped_column(sa.Text)
+    account_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("staff_accounts.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    exported_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
