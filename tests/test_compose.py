@@ -283,5 +283,8 @@ def test_a_typed_province_filters_by_the_profile_city(sessions: sessionmaker[Ses
         assert f"{SELLERS} penjual akan menerima" in screen
         assert draft(session).segment == {"province": "73"}
         flow.handle_button(session, TRAINER, "s:f:province")
-        screen = text_of(flow.take_input(session, TRAINER, Content("Jawa Barat", "Jawa Barat")))
-        assert "0 penjual akan menerima" in screen
+        screen = text_of(flow.take_input(session, TRAINER, Content("Prov. Jabar", "x")))
+        assert "provinsi Jawa Barat" in screen and "0 penjual akan menerima" in screen
+        flow.handle_button(session, TRAINER, "s:f:province")
+        screen = text_of(flow.handle_button(session, TRAINER, "s:v:province:-"))
+        assert draft(session).segment == {} and f"{SELLERS} penjual akan menerima" in screen

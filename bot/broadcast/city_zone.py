@@ -169,6 +169,8 @@ def city_key(text: str | None) -> str:
 def find_province(text: str) -> str | None:
     """A province a trainer typed ("jabar", "Jawa Barat", or a city in it) as its code."""
     wanted = normalise(text)
+    for prefix in ("provinsi ", "propinsi ", "prov "):
+        wanted = wanted.removeprefix(prefix)
     for code, name in PROVINCE_NAMES.items():
         if normalise(name) == wanted:
             return code

@@ -67,7 +67,10 @@ def _province(text: str | None) -> str | None:
         return None
     code = find_province(text)
     if code is None:
-        raise SystemExit(f"provinsi tidak dikenali: {text!r} (contoh: Jawa Barat, jabar, NTT)")
+        print(
+            f"provinsi tidak dikenali: {text!r} (contoh: Jawa Barat, jabar, NTT)", file=sys.stderr
+        )
+        raise SystemExit(2)
     return code
 
 
@@ -117,11 +120,17 @@ def cmd_broadcast(settings: Settings, args: argparse.Namespace) -> int:
             broadcast.parse_mode = "HTML" if args.html else None
             broadcast.lesson_id = args.lesson
             broadcast.report_chat_id = args.report_chat
+            # A private chat's id is its user's id: the trainer may then stop it in Telegram.
+            broadcast.created_by = args.by or args.report_chat
             opted_out = sum(1 for r in audience if r[2])
+            when_text = (
+                f"dijadwalkan {schedule.format_when_everywhere(broadcast.scheduled_at)}"
+                if when is not None
+                else "dikirim sekarang (oleh bot yang berjalan, atau `akar broadcast send`)"
+            )
             print(
-                f"Siaran #{broadcast.id} dijadwalkan "
-                f"{schedule.format_when_everywhere(broadcast.scheduled_at)} "
-                f"untuk {segment.describe()}: {len(audience) - opted_out} penjual akan menerima "
+                f"Siaran #{broadcast.id} {when_text} untuk {segment.describe()}: "
+                f"{len(audience) - opted_out} penjual akan menerima "
                 f"({opted_out} lainnya sudah /berhenti)."
             )
         return 0
@@ -234,6 +243,12 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "--lesson", type=int, metavar="ID", help="add a button to this lesson (its database id)"
     )
     broadcast.add_argument(
+        "--by",
+        type=int,
+        metavar="TELEGRAM_ID",
+        help="the trainer who owns it (may stop it in Telegram; default: --report-chat)",
+    )
+    broadcast.add_argument(
         "--report-chat",
         type=int,
         metavar="CHAT_ID",
@@ -253,7 +268,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     broadcast.add_argument(
         "--rate",
         type=float,
-        help=f"messages per second (send; default BROADCAST_RATE, {DEFAULT_RATE:g})",
+        help=(
+            f"messages per second (send; default BROADCAST_RATE, else {DEFAULT_RATE:g}, "
+            "or 1000 with ALLOW_PAID_BROADCAST)"
+        ),
     )
     broadcast.add_argument(
         "--recover-after",

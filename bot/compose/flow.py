@@ -175,7 +175,7 @@ def describe(session: Session, segment: Segment) -> str:
     if segment.experience:
         parts.append(f"pengalaman: {EXPERIENCE.get(segment.experience, segment.experience)}")
     if segment.city:
-        parts.append(f"kota {segment.city}")
+        parts.append(f"kota/kabupaten: {segment.city}")
     if segment.province:
         parts.append(f"provinsi {PROVINCE_NAMES.get(segment.province, segment.province)}")
     if segment.enrolled_in:
@@ -373,9 +373,16 @@ def take_input(
 # --- buttons --------------------------------------------------------------------------------
 
 
+_FILTER_NAMES: Final = {
+    "enrolled": "enrolled_in",
+    "unfinished": "not_finished",
+    "active": "active_days",
+    "province": "province",
+}
+
+
 def _set_filter(draft: BroadcastDraft, field: str, value: str) -> None:
-    names = {"enrolled": "enrolled_in", "unfinished": "not_finished", "active": "active_days"}
-    name = names.get(field, field)
+    name = _FILTER_NAMES.get(field, field)
     segment = dict(draft.segment or {})
     segment.pop(name, None)
     if value != "-":
@@ -390,7 +397,7 @@ def _set_filter(draft: BroadcastDraft, field: str, value: str) -> None:
 
 def _valid_filter(session: Session, field: str, value: str) -> bool:
     if value == "-":
-        return True
+        return field in _FILTER_NAMES or field in ("cluster", "platform", "experience", "city")
     if field == "cluster":
         return value in CLUSTERS
     if field == "platform":
@@ -482,13 +489,16 @@ def handle_button(session: Session, trainer: Trainer, data: str) -> list[Outgoin
         return _segment_screen(session, draft)
     if action == "f" and arg == "city":
         draft.step = "city"
-        return _say("Ketik nama kota/kabupatennya, Kak (misalnya: Bandung).", (CANCEL,))
+        return _say(
+            "Ketik nama kota/kabupatennya, Kak (misalnya: Bandung).",
+            (Button("Tanpa filter kota", "s:v:city:-"), Button("⬅️ Kembali", "s:seg")),
+        )
     if action == "f" and arg == "province":
         draft.step = "province"
         return _say(
             "Ketik nama provinsinya, Kak (misalnya: Jawa Barat). Penjual dihitung dari kota "
             "di profil mereka.",
-            (CANCEL,),
+            (Button("Tanpa filter provinsi", "s:v:province:-"), Button("⬅️ Kembali", "s:seg")),
         )
     if action == "f" and arg:
         menu = _filter_menu(session, arg)
