@@ -49,6 +49,14 @@ $(STAMPS)/venv-rasa: requirements/rasa.txt requirements/rasa.lock
 
 setup: $(STAMPS)/venv $(STAMPS)/venv-rasa
 
+# Debian's Chromium for the support desk's browser test (Playwright drives it; Playwright's own
+# browser download is not used). Installed once; sudo only when not already root.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+$(STAMPS)/chromium:
+	command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+	@mkdir -p $(STAMPS) && touch $@
+
 # --- model -------------------------------------------------------------------------------------
 # Retrain only when the training data or the config changed since the last model. The data is
 # checked by `make validate` (part of `make test`), so training skips its own validation pass.
@@ -103,13 +111,13 @@ eval: setup
 	$(RASA) test nlu --nlu nlu --config config.yml --domain domain --cross-validation --folds 5 --out results/eval/cv
 	$(PY) tools/eval_report.py results/eval
 
-test-unit: $(STAMPS)/venv
+test-unit: $(STAMPS)/venv $(STAMPS)/chromium
 	$(PY) -m pytest -m "not e2e" -q
 
 test-e2e: setup train
 	$(PY) -m pytest -m e2e -q
 
-test: setup lint typecheck validate train test-rasa test-component eval-floor
+test: setup $(STAMPS)/chromium lint typecheck validate train test-rasa test-component eval-floor
 	$(PY) -m pytest -q
 
 bench: setup train

@@ -1,4 +1,5 @@
-"""`akar`: the project's command line (run the stack, the bot, a terminal chat, migrations)."""
+"""`akar`: the project's command line (run the stack, the bot, the support desk, a terminal chat,
+migrations)."""
 
 from __future__ import annotations
 
@@ -62,6 +63,12 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
 
     asyncio.run(run_terminal_chat(settings))
     return 0
+
+
+def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.desk.server import serve
+
+    return serve(settings)
 
 
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
@@ -138,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_bot
     )
     sub.add_parser("chat", help="terminal chat against a running Rasa").set_defaults(func=cmd_chat)
+    sub.add_parser(
+        "web", help="run only the support desk web app on WEB_HOST:WEB_PORT"
+    ).set_defaults(func=cmd_web)
     db = sub.add_parser("db", help="database migrations")
     db.add_argument("action", choices=["upgrade", "downgrade", "current"])
     db.add_argument("revision", nargs="?", help="target revision (default: head / one step back)")

@@ -57,6 +57,29 @@ class Settings(BaseSettings):
         description="Send broadcasts with allow_paid_broadcast (up to 1,000/s, billed in Stars).",
     )
 
+    web_host: str = Field(
+        default="127.0.0.1",
+        description="Support desk address; 0.0.0.0 exposes it to the network (put HTTPS in front).",
+    )
+    web_port: int = Field(default=8080, description="Support desk port (`akar web`, `akar run`).")
+    web_secure_cookies: bool = Field(
+        default=False,
+        description=(
+            "Always mark desk cookies Secure. Needed behind a TLS proxy that does not send "
+            "X-Forwarded-Proto; without it cookies are Secure only when the request is HTTPS."
+        ),
+    )
+    web_session_hours: float = Field(
+        default=12.0, gt=0, description="A desk login lasts this long, then staff sign in again."
+    )
+    web_secret_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Signs the login form's CSRF token. Unset: a random key per process, so a login "
+            "page opened before a restart must be reloaded."
+        ),
+    )
+
     @property
     def broadcast_messages_per_second(self) -> float:
         if self.broadcast_rate is not None:

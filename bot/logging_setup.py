@@ -36,6 +36,7 @@ def configure_logging(settings: Settings) -> None:
         settings.telegram_webhook_secret.get_secret_value()
         if settings.telegram_webhook_secret
         else "",
+        settings.web_secret_key.get_secret_value() if settings.web_secret_key else "",
     ]
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()

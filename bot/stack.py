@@ -1,4 +1,5 @@
-"""The assistant's processes and how `akar run` brings them up and down together."""
+"""The assistant's processes (Rasa, actions, the bot, the support desk) and how `akar run` brings
+them up and down together."""
 
 from __future__ import annotations
 
@@ -77,6 +78,28 @@ def actions_spec(settings: Settings, log_dir: Path | None) -> ServiceSpec:
     )
 
 
+def web_spec(settings: Settings, log_dir: Path | None) -> ServiceSpec:
+    """The support desk (bot/desk/); healthy once GET /healthz answers (its database too)."""
+    host = settings.web_host
+    probe_host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    if ":" in probe_host:
+        probe_host = f"[{probe_host}]"
+    return ServiceSpec(
+        name="web",
+        argv=[sys.executable, "-m", "bot", "web"],
+        env={"PYTHONPATH": str(PROJECT_ROOT)},
+        probe_url=f"http://{probe_host}:{settings.web_port}/healthz",
+        port=settings.web_port,
+        port_setting="WEB_PORT",
+        log_file=log_dir / "web.log" if log_dir else None,
+    )
+
+
+def desk_url(settings: Settings) -> str:
+    host = "127.0.0.1" if settings.web_host in ("", "0.0.0.0", "::") else settings.web_host
+    return f"http://{host}:{settings.web_port}/"
+
+
 def bot_spec(settings: Settings) -> ServiceSpec:
     return ServiceSpec(
         name="bot",
@@ -101,8 +124,12 @@ async def run_stack(settings: Settings, *, chat: bool) -> int:
             )
         actions = await supervisor.start(actions_spec(settings, log_dir))
         rasa = await supervisor.start(rasa_spec(settings, log_dir))
+        # The desk needs only the database, so it starts while Rasa loads its model.
+        web = await supervisor.start(web_spec(settings, log_dir))
         await supervisor.wait_healthy(actions, START_TIMEOUT)
+        await supervisor.wait_healthy(web, START_TIMEOUT)
         await supervisor.wait_healthy(rasa, RASA_START_TIMEOUT)
+        supervisor.say(f"support desk: {desk_url(settings)}")
         if chat:
             from bot.terminal_chat import run_terminal_chat
 

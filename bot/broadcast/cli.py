@@ -285,8 +285,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     broadcast.set_defaults(func=cmd_broadcast)
 
-    users = sub.add_parser("users", help="staff roles: grant, revoke, list")
-    users.add_argument("action", choices=["grant", "revoke", "list"])
-    users.add_argument("user_id", nargs="?", type=int, help="Telegram user id")
-    users.add_argument("role", nargs="?", choices=[r.value for r in Role])
-    users.set_defaults(func=cmd_users)
+    # Roles and support desk accounts share `akar users` (bot/desk/accounts_cli.py).
+    from bot.desk.accounts_cli import add_users_parser
+
+    add_users_parser(sub, roles_command=cmd_users)

@@ -1,4 +1,5 @@
-"""`akar run` (what `make run` starts) as a newcomer would try it, then Ctrl-C.
+"""`akar run` (what `make run` starts: Rasa, actions, the bot, the support desk) as a newcomer
+would try it, then Ctrl-C.
 
 The bot talks to the Bot API emulator through TELEGRAM_API_BASE_URL; the test reads the
 supervisor's output to know when the stack is up and which child processes it started.
@@ -12,6 +13,8 @@ import re
 import signal
 import sys
 from pathlib import Path
+
+import httpx
 
 from bot.stack import PROJECT_ROOT
 from tests.emulator import TelegramEmulator
@@ -43,12 +46,14 @@ async def read_until(stream: asyncio.StreamReader, marker: str, seen: list[str])
 async def test_akar_run_answers_on_telegram_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     emulator = TelegramEmulator()
     await emulator.start()
+    web_port = free_port()
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": emulator.base_url,
         "RASA_PORT": str(free_port()),
         "ACTION_SERVER_PORT": str(free_port()),
+        "WEB_PORT": str(web_port),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
     }
     env.pop("RASA_URL", None)
@@ -68,7 +73,10 @@ async def test_akar_run_answers_on_telegram_and_stops_cleanly_on_ctrl_c(tmp_path
     try:
         await asyncio.wait_for(read_until(process.stdout, READY, seen), timeout=240)
         children = {m.group(1): int(m.group(2)) for m in map(STARTED.search, seen) if m}
-        assert set(children) == {"actions", "rasa", "bot"}
+        assert set(children) == {"actions", "rasa", "bot", "web"}
+        async with httpx.AsyncClient() as client:
+            health = await client.get(f"http://127.0.0.1:{web_port}/healthz")
+            assert health.json() == {"status": "ok"}
 
         user = 7_100_000_001
         emulator.inject_command(user, "/start", first_name="Budi")

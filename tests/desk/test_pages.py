@@ -1,0 +1,130 @@
+"""The desk's first pages: broadcast reports, the audit log, the menu and placeholders."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db.models import AuditEntry, Role
+from bot.desk.audit import audit
+from tests.desk.support import login, make_staff, seed_broadcasts
+
+TRAINER, OTHER_TRAINER = 301, 302
+
+
+def menu(html: str) -> list[str]:
+    nav = html.split('<nav class="menu"', 1)[1].split("</nav>", 1)[0]
+    return re.findall(r">([^<>]+)</a>", nav)
+
+
+def rows(html: str) -> list[str]:
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", r)).strip() for r in body.split("</tr>")][
+        :-1
+    ]
+
+
+async def test_broadcast_reports_show_the_figures_and_escape_the_text(
+    client: httpx.AsyncClient, sessions: sessionmaker[Session]
+) -> None:
+    make_staff(sessions, "dina", 202, Role.SUPPORT)
+    seed_broadcasts(sessions, TRAINER, OTHER_TRAINER)
+    await login(client, "dina")
+    page = await client.get("/laporan-siaran")
+    assert page.status_code == 200
+    lines = rows(page.text)
+    assert len(lines) == 3
+    # Newest first: #3 (scheduled, nothing sent), #2 (sending), #1 (done).
+    assert lines[0].startswith("3 ")
+    assert "terjadwal" in lines[0]
+    assert lines[1].startswith("2 Kelas COD minggu ini sedang dikirim")
+    assert "3 1 0 0 0 2" in lines[1]  # total, sent, blocked, failed, opted out, waiting
+    assert lines[2].startswith("1 Promo Harbolnas")
+    assert "selesai" in lines[2]
+    assert "10 9 1 0 0 0 4 detik 2,2/detik" in lines[2]
+    assert "2 Nov 2026 09.00 WIB" in lines[2]
+    # A broadcast text is shown as text, never as markup.
+    assert "<script>alert" not in page.text
+    assert "&lt;script&gt;alert(&#39;xss&#39;)&lt;/script&gt;" in page.text
+
+
+async def test_trainers_see_only_their_own_broadcasts(
+    client: httpx.AsyncClient, sessions: sessionmaker[Session]
+) -> None:
+    make_staff(sessions, "tari", TRAINER, Role.TRAINER)
+    seed_broadcasts(sessions, TRAINER, OTHER_TRAINER)
+    await login(client, "tari")
+    page = await client.get("/laporan-siaran")
+    ids = [line.split()[0] for line in rows(page.text)]
+    assert ids == ["3", "1"]
+    assert "Siaran yang Anda buat" in page.text
+    assert menu(page.text) == ["Laporan siaran"]
+
+
+async def test_menu_follows_the_role(
+    client: httpx.AsyncClient, sessions: sessionmaker[Session]
+) -> None:
+    make_staff(sessions, "sari", 101, Role.ADMIN)
+    await login(client, "sari")
+    page = await client.get("/kotak-masuk")
+    assert menu(page.text) == [
+        "Kotak masuk",
+        "Perlu ditangani",
+        "Anotasi NLU",
+        "Analitik",
+        "Laporan siaran",
+        "Audit",
+    ]
+    assert 'aria-current="page">Kotak masuk' in page.text
+    assert "Segera hadir" in page.text
+    assert "sari" in page.text and "admin" in page.text
+
+
+async def test_audit_log_is_paginated_and_viewing_it_is_audited(
+    client: httpx.AsyncClient, sessions: sessionmaker[Session]
+) -> None:
+    admin_id = make_staff(sessions, "sari", 101, Role.ADMIN)
+    with sessions.begin() as session:
+        for n in range(60):
+            audit(session, admin_id, "view", "seller", n, {"ip": "127.0.0.1"})
+    await login(client, "sari")
+    first = await client.get("/audit")
+    assert first.status_code == 200
+    lines = rows(first.text)
+    assert len(lines) == 50
+    assert "masuk" in lines[0] and "akun" in lines[0]  # the login, newest first
+    assert "Halaman 1 dari 2" in first.text
+    assert 'href="/audit?halaman=2"' in first.text
+    second = await client.get("/audit", params={"halaman": 2})
+    assert "Halaman 2 dari 2" in second.text
+    assert len(rows(second.text)) == 61 + 1 - 50  # 60 views, the login, the first page view
+    assert (await client.get("/audit", params={"halaman": 0})).status_code == 422
+    assert (await client.get("/audit", params={"halaman": "x' OR 1=1"})).status_code == 422
+    with sessions() as session:
+        views = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "view", AuditEntry.target_id == "audit")
+        ).all()
+    assert [v.detail for v in views] == [{"halaman": 1}, {"halaman": 2}]
+    assert all(v.account_id == admin_id for v in views)
+
+
+async def test_logout_page_and_home_redirect(
+    client: httpx.AsyncClient, sessions: sessionmaker[Session]
+) -> None:
+    make_staff(sessions, "tari", TRAINER, Role.TRAINER)
+    await login(client, "tari")
+    assert (await client.get("/")).headers["location"] == "/laporan-siaran"
+    page = await client.get("/keluar")
+    assert page.status_code == 200
+    assert "Keluar sekarang" in page.text
+
+
+async def test_unknown_pages_get_an_indonesian_404(client: httpx.AsyncClient) -> None:
+    page = await client.get("/tidak-ada", headers={"accept": "text/html"})
+    assert page.status_code == 404
+    assert "Halaman tidak ditemukan" in page.text
+    assert (await client.get("/docs")).status_code == 404
+    assert (await client.get("/openapi.json")).status_code == 404
