@@ -32,6 +32,12 @@ class DropQueryStrings(logging.Filter):
 def serve(settings: Settings) -> int:
     app = create_app(DeskConfig.from_settings(settings))
     logging.getLogger("uvicorn.access").addFilter(DropQueryStrings())
+    loopback = settings.web_host in ("127.0.0.1", "localhost", "::1")
+    if not loopback and not settings.web_secure_cookies:
+        log.warning(
+            "the desk listens on %s: serve it only behind HTTPS (and set WEB_SECURE_COOKIES)",
+            settings.web_host,
+        )
     if settings.web_secret_key is None:
         log.info("WEB_SECRET_KEY not set: login forms are signed with a key for this process only")
     uvicorn.run(
