@@ -80,6 +80,19 @@ class Settings(BaseSettings):
         ),
     )
 
+    # Support (issue #6): where handoff requests are announced, and the desk's address in links.
+    support_chat_id: int | None = Field(
+        default=None,
+        description=(
+            "Telegram chat (a support group, or a person) told when a seller asks for a person. "
+            "Unset: no notification; the desk's queue still shows the request."
+        ),
+    )
+    web_base_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="The support desk's address as staff open it (links in notifications).",
+    )
+
     @property
     def broadcast_messages_per_second(self) -> float:
         if self.broadcast_rate is not None:

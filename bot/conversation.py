@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot import texts
 from bot.compose.facade import Composer
@@ -18,8 +18,9 @@ from bot.learning import callbacks as learning_callbacks
 from bot.learning.callbacks import LearningAction
 from bot.learning.facade import Learning
 from bot.rasa_client import RasaClient, RasaReply, RasaUnavailable
-from bot.rendering import OutgoingMessage, render_replies
+from bot.rendering import Notice, OutgoingMessage, render_replies
 from bot.store import SellerIdentity, Store
+from bot.support.facade import Support, is_handoff_request
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,8 @@ class Turn:
 
     incoming_id: int
     messages: list[OutgoingMessage]
+    # For other chats (the support team's), sent after the seller's messages.
+    notices: list[Notice] = field(default_factory=list)
 
 
 def local_reply(text: str, *, with_topics: bool = True) -> list[OutgoingMessage]:
@@ -58,12 +61,14 @@ class Assistant:
         *,
         learning: Learning | None = None,
         composer: Composer | None = None,
+        support: Support | None = None,
     ):
         self._rasa = rasa
         self.store = store
         self.known_intents = known_intents or set()
         self.learning = learning
         self.composer = composer
+        self.support = support
 
     async def refresh_intents(self) -> None:
         """Learn the model's intents so stale buttons (from an older model) can be recognised."""
@@ -105,6 +110,11 @@ class Assistant:
             if composed is not None:
                 await self.store.finish_incoming(incoming_id, status="compose")
                 return Turn(incoming_id, composed)
+        if self.support is not None:
+            # In a handoff, typed text is for staff (stored, never sent to Rasa), however long.
+            held = await self.support.hold(who, incoming_id, typed=True)
+            if held is not None:
+                return Turn(incoming_id, held)
         stripped = text.strip()
         if len(stripped) > MAX_NLU_CHARS:
             await self.store.finish_incoming(incoming_id, status="too_long")
@@ -117,7 +127,7 @@ class Assistant:
             if answered is not None:
                 await self.store.finish_incoming(incoming_id, status="profile")
                 return Turn(incoming_id, answered)
-        return await self._ask_rasa(who, incoming_id, stripped)
+        return await self._ask_rasa(who, incoming_id, stripped, typed=True)
 
     async def handle_button(
         self, who: SellerIdentity, payload: str, *, telegram_message_id: int | None = None
@@ -130,6 +140,10 @@ class Assistant:
             if composed is not None:
                 await self.store.finish_incoming(incoming_id, status="compose")
                 return Turn(incoming_id, composed)
+        if self.support is not None:
+            handled = await self.support.button(who, incoming_id, payload)
+            if handled is not None:
+                return Turn(incoming_id, handled)
         if self.learning is not None:
             messages = await self._learning_button(who, payload)
             if messages is not None:
@@ -277,7 +291,15 @@ class Assistant:
         await self.store.finish_incoming(incoming_id, status="unsupported")
         return Turn(incoming_id, local_reply(texts.unsupported_text(kind)))
 
-    async def _ask_rasa(self, who: SellerIdentity, incoming_id: int, text: str) -> Turn:
+    async def _ask_rasa(
+        self, who: SellerIdentity, incoming_id: int, text: str, *, typed: bool = False
+    ) -> Turn:
+        """`typed`: the seller's own words (already checked against a handoff by handle_text),
+        not a button or command; only answers to those get the 👍/👎 row."""
+        if self.support is not None and not typed:
+            held = await self.support.hold(who, incoming_id, typed=False)
+            if held is not None:
+                return Turn(incoming_id, held)
         metadata = {"first_name": who.first_name, "telegram_user_id": who.telegram_user_id}
         try:
             turn = await self._rasa.send(self.sender_id(who), text, metadata)
@@ -294,6 +316,13 @@ class Assistant:
             )
             return Turn(incoming_id, local_reply(texts.SERVICE_DOWN, with_topics=False))
         await self.store.finish_incoming(incoming_id, status="answered", nlu=turn.nlu)
+        if self.support is not None:
+            if is_handoff_request(turn.nlu, text):
+                # Rasa's own reply is replaced: the bot says what really happens now.
+                messages, notices = await self.support.start_handoff(who, incoming_id)
+                return Turn(incoming_id, messages, notices)
+            if typed and not any(r.custom for r in turn.replies):
+                messages = self.support.with_feedback(messages, incoming_id, turn.nlu)
         return Turn(incoming_id, messages)
 
     async def _render(

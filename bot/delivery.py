@@ -116,7 +116,20 @@ async def send_one(bot: Bot, chat_id: int, message: OutgoingMessage) -> Message:
 async def deliver_turn(
     bot: Bot, assistant: Assistant, chat_id: int, telegram_user_id: int, turn: Turn
 ) -> None:
-    """Send every message of a turn in order and record each outcome in the transcript."""
+    """Send every message of a turn in order and record each outcome in the transcript, then
+    the turn's notices to other chats (the support team's)."""
+    await _deliver_messages(bot, assistant, chat_id, telegram_user_id, turn)
+    for notice in turn.notices:
+        try:
+            await send_one(bot, notice.chat_id, notice.message)
+        except TelegramError as exc:
+            # Staff still see the handoff in the desk's queue; the seller's turn is unaffected.
+            log.error("could not notify chat %s: %s", notice.chat_id, exc)
+
+
+async def _deliver_messages(
+    bot: Bot, assistant: Assistant, chat_id: int, telegram_user_id: int, turn: Turn
+) -> None:
     for message in turn.messages:
         try:
             sent = await send_one(bot, chat_id, message)

@@ -8,6 +8,7 @@ which the conversation layer answers with a friendly apology instead of crashing
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,8 @@ class NluResult:
     confidence: float | None
     entities: list[dict[str, Any]] = field(default_factory=list)
     intent_ranking: list[dict[str, Any]] = field(default_factory=list)
+    # The form still asking for details after this turn (e.g. the ongkir calculator), if any.
+    active_loop: str | None = None
 
 
 @dataclass(frozen=True)
@@ -164,8 +167,13 @@ class RasaClient:
                 f"/conversations/{quote(sender_id, safe='')}/tracker",
                 params={"include_events": "NONE"},
             )
-            return parse_nlu(response.json().get("latest_message"))
-        except (RasaUnavailable, ValueError) as exc:
+            tracker = response.json()
+            nlu = parse_nlu(tracker.get("latest_message"))
+            loop = (tracker.get("active_loop") or {}).get("name")
+            if nlu is not None and isinstance(loop, str):
+                nlu = dataclasses.replace(nlu, active_loop=loop)
+            return nlu
+        except (RasaUnavailable, ValueError, AttributeError) as exc:
             log.warning("could not read NLU result for a conversation: %s", exc)
             return None
 

@@ -60,6 +60,14 @@ class OutgoingMessage:
         return [b for row in self.buttons for b in row]
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A message for someone other than the seller (the support team's chat)."""
+
+    chat_id: int
+    message: OutgoingMessage
+
+
 def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     """Split long text into parts within `limit`, preferring paragraph, line, then word breaks."""
     text = text.strip()

@@ -9,12 +9,20 @@ from bot.db.session import make_engine, make_session_factory
 from bot.learning.facade import Learning
 from bot.rasa_client import RasaClient
 from bot.store import Store
+from bot.support.facade import Support
 
 
 def build_assistant(settings: Settings) -> Assistant:
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     rasa = RasaClient(settings.rasa_base_url, timeout=settings.rasa_timeout_seconds)
+    support = Support(
+        sessions, support_chat_id=settings.support_chat_id, web_base_url=settings.web_base_url
+    )
     return Assistant(
-        rasa, Store(sessions), learning=Learning(sessions), composer=Composer(sessions)
+        rasa,
+        Store(sessions),
+        learning=Learning(sessions),
+        composer=Composer(sessions),
+        support=support,
     )

@@ -209,6 +209,8 @@ class Store:
                     "entities": m.entities,
                     "delivery_status": m.delivery_status,
                     "in_reply_to_id": m.in_reply_to_id,
+                    "feedback": m.feedback,
+                    "sent_by_account_id": m.sent_by_account_id,
                 }
                 for m in repository.transcript(session, seller.id, limit=limit)
             ]
