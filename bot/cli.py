@@ -166,9 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
     certificate.set_defaults(func=cmd_certificate)
     from bot.broadcast.cli import add_parsers
     from bot.broadcast.drip_cli import add_parsers as add_drip_parsers
+    from bot.support.export_cli import add_parsers as add_nlu_parsers
 
     add_parsers(sub)
     add_drip_parsers(sub)
+    add_nlu_parsers(sub)
     return parser
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from bot.db.migrate import include_name
 from bot.db.models import Base, UtcDateTime
 from bot.db.session import make_engine
 
@@ -67,6 +68,7 @@ def _configure(**options: Any) -> None:
         target_metadata=target_metadata,
         compare_type=True,
         render_item=render_item,
+        include_name=include_name,  # full-text search objects are not in the models
         **options,
     )
 

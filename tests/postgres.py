@@ -1,0 +1,109 @@
+"""A throwaway PostgreSQL cluster for tests: initdb in a temporary folder, a loopback port,
+trust authentication, stopped and deleted afterwards. Tests skip (with the reason) when the
+PostgreSQL server programs or the psycopg driver are missing.
+
+PostgreSQL refuses to run as root; as root (CI, this project's machines) the cluster runs as
+the `postgres` system user that Debian's packages create.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def server_bin() -> Path | None:
+    """The folder with initdb and pg_ctl, or None."""
+    found = shutil.which("pg_ctl")
+    if found and shutil.which("initdb"):
+        return Path(found).resolve().parent
+    for folder in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+        if (Path(folder) / "initdb").exists():
+            return Path(folder)
+    return None
+
+
+def unavailable_reason() -> str | None:
+    """Why a throwaway cluster cannot be started here, or None if it can."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        return "psycopg is not installed (requirements/app.txt)"
+    if server_bin() is None:
+        return "PostgreSQL server programs (initdb, pg_ctl) not found; apt-get install postgresql"
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            return "running as root and there is no 'postgres' user to run the server as"
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _run(command: list[str]) -> None:
+    if os.geteuid() == 0:
+        command = ["runuser", "-u", "postgres", "--", *command]
+    subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+
+@contextmanager
+def throwaway_cluster() -> Iterator[str]:
+    """Start a cluster and yield the SQLAlchemy URL of its `postgres` database (user akar)."""
+    folder = Path(tempfile.mkdtemp(prefix="akar-pg-"))
+    if os.geteuid() == 0:
+        account = pwd.getpwnam("postgres")
+        os.chown(folder, account.pw_uid, account.pw_gid)
+    binaries = server_bin()
+    assert binaries is not None
+    data, port = folder / "data", _free_port()
+    try:
+        _run(
+            [
+                str(binaries / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "akar",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ]
+        )
+        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        # -w: pg_ctl returns once the server accepts connections.
+        log_file = str(folder / "log")
+        _run(
+            [
+                str(binaries / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                log_file,
+                "-w",
+                "start",
+            ]
+        )
+        try:
+            yield f"postgresql+psycopg://akar@127.0.0.1:{port}/postgres"
+        finally:
+            _run([str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
