@@ -18,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 from bot.desk import errors
 from bot.desk.headers import SecurityHeaders
 from bot.desk.state import DeskConfig, DeskState
-from bot.desk.views import audit_log, broadcasts, health, home, login
+from bot.desk.views import analytics, audit_log, broadcasts, health, home, login
 
 STATIC_DIR: Final = Path(__file__).resolve().parent / "static"
 # Routes reachable without signing in; everything else depends on auth.current_staff.
@@ -30,6 +30,7 @@ ROUTERS: Final[tuple[APIRouter, ...]] = (
     home.router,
     broadcasts.router,
     audit_log.router,
+    analytics.router,
 )
 
 
