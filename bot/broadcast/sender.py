@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -36,6 +36,8 @@ __all__ = ["FOOTER", "BroadcastSender"]
 DEFAULT_RATE: Final = FREE_BROADCAST_RATE
 STALE_CLAIM: Final = timedelta(minutes=2)
 BACKOFF_SECONDS: Final = 2.0
+RECOVER_EVERY: Final = 30.0  # seconds between passes returning stale claims to the queue
+MAX_IN_FLIGHT: Final = 200  # under the Bot's HTTP connection pool (256), or requests queue up
 DRIP_EVERY: Final = 60.0  # seconds between drip-series scheduling passes
 PROGRESS_EVERY: Final = 3.0  # seconds between edits of a trainer's progress message
 
@@ -69,11 +71,14 @@ class BroadcastSender:
         self._last_by_chat: dict[int, float] = {}
         self._paused_until = 0.0
         # Enough requests in flight for the rate at ~100 ms per Bot API call.
-        self._slots = asyncio.Semaphore(concurrency or max(32, math.ceil(rate / 10)))
+        self._slots = asyncio.Semaphore(
+            concurrency or min(MAX_IN_FLIGHT, max(32, math.ceil(rate / 10)))
+        )
         self._clock = clock
         self._messages: dict[int, OutgoingMessage] = {}
         self._next_report = 0.0
         self._next_drip = 0.0
+        self._next_recover = 0.0
         self._announced: set[int] = set()
         self._paid = allow_paid_broadcast
 
@@ -85,6 +90,11 @@ class BroadcastSender:
 
     def _claim(self, limit: int) -> list[tuple[int, int, int, int]]:
         with self._sessions.begin() as session:
+            if self._clock() >= self._next_recover:
+                # Not only at start: a sender restarted right after a crash finds the dead
+                # one's claims still fresh, and they must not stay `sending` forever.
+                self._next_recover = self._clock() + RECOVER_EVERY
+                outbox.recover(session, STALE_CLAIM)
             outbox.start_due(session)
             if self._clock() >= self._next_drip:
                 # Drip steps fall due at a local hour; checking once a minute is plenty.
@@ -104,25 +114,43 @@ class BroadcastSender:
                 self._messages[broadcast_id] = BroadcastContent.of(broadcast).outgoing()
         return self._messages[broadcast_id]
 
-    def _record(self, delivery_id: int, outcome: Outcome) -> None:
+    def _record(self, outcomes: list[tuple[int, Outcome]]) -> None:
+        """A batch's outcomes in one transaction: one commit per batch, not per message, is
+        what lets the engine go well past Telegram's free rate. A crash before this commit
+        leaves the batch `sending`, to be sent again: the documented duplicate bound."""
+        now = utcnow()
         with self._sessions.begin() as session:
-            row = session.get(BroadcastDelivery, delivery_id)
-            if row is None:
-                return
-            row.error = outcome.error
-            if outcome.status == "pending":
-                row.status = "pending"
-                row.next_attempt_at = utcnow() + timedelta(seconds=outcome.retry_in)
-                if not outcome.counts_attempt:
-                    row.attempts = max(0, row.attempts - 1)
-                return
-            row.status = outcome.status
-            if outcome.status == "sent":
-                row.sent_at, row.telegram_message_id = utcnow(), outcome.message_id
-            if outcome.status == "blocked":
-                seller = session.get(Seller, row.seller_id)
-                if seller is not None:
-                    seller.is_active, seller.blocked_at = False, utcnow()
+            rows = {
+                row.id: row
+                for row in session.scalars(
+                    select(BroadcastDelivery).where(
+                        BroadcastDelivery.id.in_([delivery_id for delivery_id, _ in outcomes])
+                    )
+                )
+            }
+            blocked: list[int] = []
+            for delivery_id, outcome in outcomes:
+                row = rows.get(delivery_id)
+                if row is None:
+                    continue
+                row.error = outcome.error
+                if outcome.status == "pending":
+                    row.status = "pending"
+                    row.next_attempt_at = now + timedelta(seconds=outcome.retry_in)
+                    if not outcome.counts_attempt:
+                        row.attempts = max(0, row.attempts - 1)
+                    continue
+                row.status = outcome.status
+                if outcome.status == "sent":
+                    row.sent_at, row.telegram_message_id = now, outcome.message_id
+                if outcome.status == "blocked":
+                    blocked.append(row.seller_id)
+            if blocked:
+                session.execute(
+                    update(Seller)
+                    .where(Seller.id.in_(blocked))
+                    .values(is_active=False, blocked_at=now)
+                )
 
     # --- sending ----------------------------------------------------------------------------
 
@@ -136,12 +164,15 @@ class BroadcastSender:
         await self._limiter.acquire()
         self._last_by_chat[chat_id] = self._clock()
 
-    async def _send(self, delivery_id: int, broadcast_id: int, chat_id: int, attempt: int) -> None:
+    async def _send(
+        self, delivery_id: int, broadcast_id: int, chat_id: int, attempt: int
+    ) -> tuple[int, Outcome]:
         async with self._slots:
-            message = await asyncio.to_thread(self._broadcast_message, broadcast_id)
+            message = self._messages.get(broadcast_id)
+            if message is None:
+                message = await asyncio.to_thread(self._broadcast_message, broadcast_id)
             await self._wait_turn(chat_id)
-            outcome = await self._attempt(chat_id, message, attempt)
-            await asyncio.to_thread(self._record, delivery_id, outcome)
+            return delivery_id, await self._attempt(chat_id, message, attempt)
 
     async def _deliver(self, chat_id: int, message: OutgoingMessage) -> Message:
         markup = keyboard_for(message)
@@ -272,7 +303,8 @@ class BroadcastSender:
             new = {row[1] for row in batch} - self._announced
             self._announced |= new
             await self.report_progress(force=bool(new))
-            await asyncio.gather(*(self._send(*row) for row in batch))
+            outcomes = await asyncio.gather(*(self._send(*row) for row in batch))
+            await asyncio.to_thread(self._record, list(outcomes))
         await self.report_progress(force=not batch)
         return len(batch)
 
