@@ -11,10 +11,12 @@ Definitions (the same as the rest of the project, so the inbox filters find the 
 
 * questions: incoming messages the seller typed (`kind` text or edited); `incoming` counts
   every incoming message (buttons, commands, quiz answers too);
-* NLU-handled: incoming messages with an intent (Rasa classified them), the denominator of the
-  fallback rate; fallback: intent `nlu_fallback` or status `fallback` (`inbox`'s filter);
-  `bot/conversation.py` sets no fallback status of its own (its `rasa_unavailable` and
-  `no_reply` are outages, not misunderstandings);
+* top intents and the fallback rate are about questions the NLU classified (typed, with an
+  intent): a button's intent is its payload, not something understood, and the fallback
+  menu's "Bukan keduanya" (`/nlu_fallback`) follows a typed message that already counted;
+  fallback: intent `nlu_fallback` or status `fallback` (`inbox`'s filter); `bot/conversation.py`
+  sets no fallback status of its own (its `rasa_unavailable` and `no_reply` are outages, not
+  misunderstandings);
 * handoff requests: incoming messages with status `handoff_requested`, the one
   `facade.start_handoff` gives the message that starts a handoff (a paused seller's messages
   are held before Rasa, so a running handoff is not counted again); staff replies: outgoing
@@ -156,14 +158,14 @@ class DayActivity:
     day: date
     incoming: int = 0  # every incoming message
     questions: int = 0  # typed by the seller
-    nlu: int = 0  # classified by the NLU (has an intent)
+    nlu: int = 0  # questions classified by the NLU (they have an intent)
     fallbacks: int = 0
     handoff_requests: int = 0
     staff_replies: int = 0
 
     @property
     def fallback_rate(self) -> float | None:
-        """Share of NLU-handled messages that fell back, 0..1; None on a day without any."""
+        """Share of classified questions that fell back, 0..1; None on a day without any."""
         return self.fallbacks / self.nlu if self.nlu else None
 
 
@@ -175,15 +177,16 @@ def _count_where(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
 def daily_activity(session: Session, rng: DateRange) -> list[DayActivity]:
     """One row per day of the range (zeros included), from one grouped scan of `messages`."""
     incoming = Message.direction == Direction.IN
+    typed = sa.and_(incoming, Message.kind.in_(TYPED_KINDS))
     fallback = sa.or_(Message.intent == FALLBACK_INTENT, Message.delivery_status == FALLBACK_STATUS)
     day = wib_day(Message.created_at).label("day")
     query = (
         sa.select(
             day,
             _count_where(incoming),
-            _count_where(sa.and_(incoming, Message.kind.in_(TYPED_KINDS))),
-            _count_where(sa.and_(incoming, sa.or_(Message.intent.is_not(None), fallback))),
-            _count_where(sa.and_(incoming, fallback)),
+            _count_where(typed),
+            _count_where(sa.and_(typed, sa.or_(Message.intent.is_not(None), fallback))),
+            _count_where(sa.and_(typed, fallback)),
             _count_where(sa.and_(incoming, Message.delivery_status == handoff.REQUEST_STATUS)),
             _count_where(
                 sa.and_(Message.direction == Direction.OUT, Message.sent_by_account_id.is_not(None))
@@ -206,23 +209,24 @@ def daily_activity(session: Session, rng: DateRange) -> list[DayActivity]:
 class IntentCount:
     intent: str
     count: int
-    share: float  # of all NLU-handled messages in the range, 0..1
+    share: float  # of all classified questions in the range, 0..1
 
 
 @dataclass(frozen=True)
 class TopIntents:
-    total: int  # NLU-handled incoming messages in the range
+    total: int  # questions with an intent in the range
     top: list[IntentCount]
     others: int  # messages whose intent is not among `top`
 
 
 def top_intents(session: Session, rng: DateRange, limit: int = TOP_INTENTS) -> TopIntents:
-    """The most frequent intents of incoming messages, with their share of all classified ones."""
+    """The most frequent intents of typed questions, with their share of all classified ones."""
     count = sa.func.count().label("n")
     rows = session.execute(
         sa.select(Message.intent, count)
         .where(
             Message.direction == Direction.IN,
+            Message.kind.in_(TYPED_KINDS),
             Message.intent.is_not(None),
             _in_range(Message.created_at, rng),
         )

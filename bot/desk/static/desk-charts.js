@@ -1,7 +1,7 @@
 /* AKAR support desk: draws every <canvas data-chart='{...}'> with Chart.js (chart.umd.min.js,
    loaded before this file). The JSON comes from the server (bot/desk/views/analytics.py:charts):
-     kind: "bar" | "line"; labels: [...]; series: [{label, data, color, type?}];
-     stacked, horizontal, percent: optional booleans.
+     kind: "bar" | "line"; labels: [...]; titles: [...] (optional, tooltip titles);
+     series: [{label, data, color, type?}]; stacked, horizontal, percent: optional booleans.
    No inline script or style is involved: Chart.js sizes the canvas through the CSSOM, which the
    page's Content-Security-Policy allows. Numbers are shown the Indonesian way (1.234 / 12,5). */
 (function () {
@@ -65,9 +65,19 @@
         interaction: { mode: "index", intersect: false },
         scales: scales,
         plugins: {
-          legend: { display: datasets.length > 1, position: "bottom" },
+          legend: {
+            display: datasets.length > 1,
+            position: "bottom",
+            labels: { sort: function (a, b) { return a.datasetIndex - b.datasetIndex; } }
+          },
           tooltip: {
             callbacks: {
+              title: function (items) {
+                if (spec.titles && items.length) {
+                  return spec.titles[items[0].dataIndex];
+                }
+                return items.length ? items[0].label : "";
+              },
               label: function (context) {
                 var value = horizontal ? context.parsed.x : context.parsed.y;
                 return context.dataset.label + ": " + format(value, percent);

@@ -104,8 +104,9 @@ def _percent(part: int, whole: int) -> float | None:
 
 
 def charts(data: Analytics) -> dict[str, dict[str, Any]]:
-    """Each chart's spec for desk-charts.js: labels, series (label, data, colour, optional
-    type), and how to draw (kind, stacked, horizontal, percent)."""
+    """Each chart's spec for desk-charts.js: labels (and optional longer tooltip titles),
+    series (label, data, colour, optional type), and how to draw (kind, stacked, horizontal,
+    percent)."""
     days = [short_day(d.day) for d in data.days]
     delivery_series = [
         {"label": label, "color": colour, "data": [delivery_count(b, key) for b in data.broadcasts]}
@@ -167,6 +168,7 @@ def charts(data: Analytics) -> dict[str, dict[str, Any]]:
         },
         "funnel": {
             "kind": "bar",
+            "horizontal": True,
             "labels": [f"Modul {m.number}: {m.title}" for m in data.modules],
             "series": [
                 {"label": "Mulai", "data": [m.started for m in data.modules], "color": SKY},
@@ -186,6 +188,7 @@ def charts(data: Analytics) -> dict[str, dict[str, Any]]:
             "kind": "bar",
             "stacked": True,
             "labels": [f"#{b.broadcast_id}" for b in data.broadcasts],
+            "titles": [f"#{b.broadcast_id} {b.preview}" for b in data.broadcasts],
             "series": [s for s in delivery_series if any(s["data"])],
         },
     }
