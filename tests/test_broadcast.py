@@ -4,7 +4,7 @@ SQLite): segments, final states under 429/403/400, crash recovery and cancellati
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,7 +21,6 @@ from bot.db.migrate import upgrade
 from bot.db.models import BroadcastDelivery, Seller, SellerProfile, utcnow
 from bot.db.session import make_engine, make_session_factory
 from tests.emulator.emulator import TelegramEmulator
-from tests.harness import TOKEN
 
 SELLERS = 30
 FIRST_CHAT = 8_100_000_001
@@ -50,22 +49,6 @@ def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
             seller.broadcast_opt_out = n == 5
     yield factory
     engine.dispose()
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[TelegramEmulator]:
-    emu = TelegramEmulator()
-    await emu.start()
-    try:
-        yield emu
-    finally:
-        await emu.stop()
-
-
-@pytest.fixture
-async def bot(emulator: TelegramEmulator) -> AsyncIterator[Bot]:
-    async with Bot(TOKEN, base_url=emulator.base_url) as telegram_bot:
-        yield telegram_bot
 
 
 def create(sessions: sessionmaker[Session], segment: Segment | None = None) -> int:

@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -55,12 +55,6 @@ def database(tmp_path: Path) -> Iterator[tuple[str, sessionmaker[Session]]]:
         )
     yield url, sessions
     engine.dispose()
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[TelegramEmulator]:
-    async with TelegramEmulator() as emu:
-        yield emu
 
 
 async def start_sender(

@@ -5,7 +5,7 @@ tests/e2e/test_siaran.py; these cover the edges: roles, tampered buttons, limits
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -187,16 +187,6 @@ def test_times_read_back_in_indonesian() -> None:
     moment = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
     assert schedule.format_when(moment) == "Selasa, 1 Desember 2026 pukul 09.00 WIB"
     assert schedule.format_when(moment, "WIT") == "Selasa, 1 Desember 2026 pukul 11.00 WIT"
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[TelegramEmulator]:
-    emu = TelegramEmulator()
-    await emu.start()
-    try:
-        yield emu
-    finally:
-        await emu.stop()
 
 
 async def test_stop_button_cancels_and_the_trainer_gets_the_final_report(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,6 @@ from bot.db.models import (
 )
 from bot.db.session import make_engine, make_session_factory
 from tests.emulator.emulator import TelegramEmulator
-from tests.harness import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 # Monday 2 March 2026, 00:00 UTC = 07:00 WIB = 08:00 WITA = 09:00 WIT.
@@ -414,22 +413,6 @@ def test_a_new_series_does_not_replay_old_lessons(sessions: sessionmaker[Session
 
 
 # --- delivery through the real sender --------------------------------------------------------
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[TelegramEmulator]:
-    emu = TelegramEmulator()
-    await emu.start()
-    try:
-        yield emu
-    finally:
-        await emu.stop()
-
-
-@pytest.fixture
-async def bot(emulator: TelegramEmulator) -> AsyncIterator[Bot]:
-    async with Bot(TOKEN, base_url=emulator.base_url) as telegram_bot:
-        yield telegram_bot
 
 
 async def test_due_lessons_reach_telegram_once(

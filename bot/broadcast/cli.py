@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +19,7 @@ from bot.broadcast.segments import Segment, recipients
 from bot.broadcast.sender import DEFAULT_RATE, BroadcastSender
 from bot.config import Settings
 from bot.db.models import Broadcast, ContentLesson, ContentModule, Role, StaffRole, utcnow
-from bot.db.session import make_engine, make_session_factory, session_scope
+from bot.db.session import make_engine, make_session_factory, transaction
 
 
 def parse_when(text: str | None) -> datetime | None:
@@ -32,16 +30,6 @@ def parse_when(text: str | None) -> datetime | None:
         return schedule.parse_when(text)
     except ValueError as exc:
         raise SystemExit(str(exc)) from None
-
-
-@contextmanager
-def _session(settings: Settings) -> Iterator[Session]:
-    engine = make_engine(settings.database_url)
-    try:
-        with session_scope(make_session_factory(engine)) as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 def _button_problem(session: Session, module: str | None, lesson: int | None) -> str | None:
@@ -105,7 +93,7 @@ def cmd_broadcast(settings: Settings, args: argparse.Namespace) -> int:
             print(f"HTML tidak valid untuk Telegram: {problem}", file=sys.stderr)
             return 2
         segment = segment_from(args)
-        with _session(settings) as session:
+        with transaction(settings.database_url) as session:
             if problem := _button_problem(session, args.module, args.lesson):
                 print(problem, file=sys.stderr)
                 return 2
@@ -135,7 +123,7 @@ def cmd_broadcast(settings: Settings, args: argparse.Namespace) -> int:
             )
         return 0
     if args.action == "list":
-        with _session(settings) as session:
+        with transaction(settings.database_url) as session:
             recent = (
                 select(Broadcast)
                 .where(Broadcast.status != "drip")  # drip steps: `akar drip list`
@@ -152,7 +140,7 @@ def cmd_broadcast(settings: Settings, args: argparse.Namespace) -> int:
         if args.id is None:
             print("sebutkan nomor siaran", file=sys.stderr)
             return 2
-        with _session(settings) as session:
+        with transaction(settings.database_url) as session:
             if args.action == "cancel" and not outbox.cancel(session, args.id):
                 print(f"Siaran #{args.id} tidak bisa dibatalkan (tidak ada atau sudah selesai).")
                 return 1
@@ -170,7 +158,7 @@ def cmd_broadcast(settings: Settings, args: argparse.Namespace) -> int:
         # The sender itself only takes back claims older than STALE_CLAIM (another sender may
         # still be working on younger ones). Right after a crash the operator knows better, and
         # waiting two minutes would leave those rows `sending` for this whole run.
-        with _session(settings) as session:
+        with transaction(settings.database_url) as session:
             recovered = outbox.recover(session, timedelta(seconds=args.recover_after))
         print(f"{recovered} kiriman yang tertahan dikembalikan ke antrean.")
     return asyncio.run(
@@ -197,7 +185,7 @@ async def _send(settings: Settings, rate: float) -> int:
 
 
 def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
-    with _session(settings) as session:
+    with transaction(settings.database_url) as session:
         if args.action == "list":
             for row in session.scalars(select(StaffRole).order_by(StaffRole.role)):
                 print(f"{row.telegram_user_id}\t{row.role}")

@@ -7,14 +7,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from sqlalchemy.orm import Session
 
 from bot.broadcast import drip
 from bot.config import Settings
-from bot.db.session import make_engine, make_session_factory, session_scope
+from bot.db.session import transaction
 
 _STATUS_WORDS = (
     ("sent", "terkirim"),
@@ -24,17 +20,6 @@ _STATUS_WORDS = (
     ("failed", "gagal"),
     ("cancelled", "dibatalkan"),
 )
-
-
-@contextmanager
-def _session(settings: Settings) -> Iterator[Session]:
-    """One transaction, committed when the command succeeds."""
-    engine = make_engine(settings.database_url)
-    try:
-        with session_scope(make_session_factory(engine)) as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 def parse_days(text: str) -> list[int]:
@@ -55,7 +40,7 @@ def _days_text(days: list[int]) -> str:
 
 
 def _create(settings: Settings, args: argparse.Namespace) -> int:
-    with _session(settings) as session:
+    with transaction(settings.database_url) as session:
         try:
             series = drip.create_series(
                 session, args.module, days=args.days, local_hour=args.hour, name=args.name
@@ -86,7 +71,7 @@ def _step_line(step: drip.StepInfo) -> str:
 
 
 def _list(settings: Settings, args: argparse.Namespace) -> int:
-    with _session(settings) as session:
+    with transaction(settings.database_url) as session:
         all_series = drip.list_series(session)
         if not all_series:
             print("Belum ada seri drip. Buat dengan: akar drip create --module KUNCI")
@@ -103,7 +88,7 @@ def _list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _stop(settings: Settings, args: argparse.Namespace) -> int:
-    with _session(settings) as session:
+    with transaction(settings.database_url) as session:
         cancelled = drip.deactivate(session, args.id)
     if cancelled is None:
         print(f"Seri drip #{args.id} tidak ada atau sudah dihentikan.", file=sys.stderr)
