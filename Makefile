@@ -50,11 +50,13 @@ $(STAMPS)/venv-rasa: requirements/rasa.txt requirements/rasa.lock
 setup: $(STAMPS)/venv $(STAMPS)/venv-rasa
 
 # Debian's Chromium for the support desk's browser test (Playwright drives it; Playwright's own
-# browser download is not used). Installed once; sudo only when not already root.
+# browser download is not used), with an emoji font so screenshots show 👍/👎 as staff see
+# them. Installed once; sudo only when not already root.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 $(STAMPS)/chromium:
-	command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+	{ command -v chromium >/dev/null && [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; } || \
+		{ $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install \
+		-y -qq chromium fonts-noto-color-emoji; }
 	@mkdir -p $(STAMPS) && touch $@
 
 # --- model -------------------------------------------------------------------------------------

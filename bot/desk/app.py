@@ -18,7 +18,19 @@ from starlette.staticfiles import StaticFiles
 from bot.desk import errors
 from bot.desk.headers import SecurityHeaders
 from bot.desk.state import DeskConfig, DeskState
-from bot.desk.views import analytics, audit_log, broadcasts, health, home, login
+from bot.desk.views import (
+    analytics,
+    audit_log,
+    broadcasts,
+    conversation,
+    exports,
+    handoff_queue,
+    health,
+    home,
+    inbox,
+    login,
+    nlu,
+)
 
 STATIC_DIR: Final = Path(__file__).resolve().parent / "static"
 # Routes reachable without signing in; everything else depends on auth.current_staff.
@@ -31,6 +43,11 @@ ROUTERS: Final[tuple[APIRouter, ...]] = (
     broadcasts.router,
     audit_log.router,
     analytics.router,
+    inbox.router,
+    conversation.router,
+    handoff_queue.router,
+    nlu.router,
+    exports.router,
 )
 
 

@@ -28,6 +28,7 @@ ACTION_NAMES: Final = {
     "annotate": "menganotasi",
     "note": "menulis catatan",
     "review": "menandai ditinjau",
+    "unreview": "membatalkan tanda ditinjau",
     "handoff": "mengambil alih",
     "release": "mengembalikan ke bot",
 }
@@ -61,7 +62,12 @@ def describe(detail: dict[str, Any] | None) -> str:
             continue
         if value is None:
             continue
-        shown = REASON_NAMES.get(value, value) if key == "reason" else value
+        if key == "reason":
+            shown = REASON_NAMES.get(value, value)
+        elif isinstance(value, dict):  # e.g. the inbox filters of an export
+            shown = ", ".join(f"{k}={v}" for k, v in value.items()) or "tanpa saringan"
+        else:
+            shown = value
         parts.append(f"{DETAIL_NAMES.get(key, key)}: {shown}")
     return "; ".join(parts)
 

@@ -24,7 +24,7 @@ class NavItem:
 NAV: Final = (
     NavItem("Kotak masuk", "/kotak-masuk", DESK),
     NavItem("Perlu ditangani", "/perlu-ditangani", DESK),
-    NavItem("Anotasi NLU", "/anotasi-nlu", DESK),
+    NavItem("Anotasi NLU", "/anotasi", DESK),
     NavItem("Analitik", "/analitik", DESK),
     NavItem("Laporan siaran", "/laporan-siaran", REPORTS),
     NavItem("Audit", "/audit", ADMIN),

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends
@@ -22,6 +23,7 @@ from starlette.requests import Request
 
 from bot.config import Settings
 from bot.db.session import make_engine, make_session_factory, session_scope
+from bot.support.export import HELD_OUT, NLU_DIR
 
 
 @dataclass(frozen=True)
@@ -30,15 +32,25 @@ class DeskConfig:
     session_lifetime: timedelta = timedelta(hours=12)
     secure_cookies: bool = False  # always Secure; otherwise only on HTTPS requests
     secret_key: bytes = b""  # empty: a random key for this process
+    # Staff replies and hand-backs go out through the bot's Telegram account; no token, no
+    # sending (the desk says so). Kept out of repr, like every secret.
+    telegram_bot_token: str | None = field(default=None, repr=False)
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    # Where the "Ekspor ke nlu/" button writes (tests point it at a copy).
+    nlu_dir: Path = NLU_DIR
+    nlu_held_out: Path = HELD_OUT
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DeskConfig:
         key = settings.web_secret_key
+        token = settings.telegram_bot_token
         return cls(
             database_url=settings.database_url,
             session_lifetime=timedelta(hours=settings.web_session_hours),
             secure_cookies=settings.web_secure_cookies,
             secret_key=key.get_secret_value().encode() if key else b"",
+            telegram_bot_token=token.get_secret_value() if token else None,
+            telegram_api_base_url=settings.telegram_api_base_url,
         )
 
 

@@ -97,7 +97,7 @@ async def test_wrong_role_gets_403(
     make_staff(sessions, "dina", 202, Role.SUPPORT)
     make_staff(sessions, "nora", 203, None)
     assert (await login(client, "tari")).headers["location"] == "/laporan-siaran"
-    for path in ("/kotak-masuk", "/perlu-ditangani", "/anotasi-nlu", "/analitik", "/audit"):
+    for path in ("/kotak-masuk", "/perlu-ditangani", "/anotasi", "/analitik", "/audit"):
         page = await client.get(path)
         assert page.status_code == 403, path
         assert "Akses ditolak" in page.text

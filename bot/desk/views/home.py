@@ -19,7 +19,7 @@ from bot.desk.templating import render
 
 router = APIRouter()
 
-PLACEHOLDERS: Final = ("/kotak-masuk", "/perlu-ditangani", "/anotasi-nlu")
+PLACEHOLDERS: Final[tuple[str, ...]] = ()
 
 
 @router.get("/")

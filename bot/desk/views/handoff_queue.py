@@ -1,0 +1,31 @@
+"""/perlu-ditangani: sellers waiting for a person, the longest-waiting first, each linking to
+the conversation where staff reply and hand the chat back. Names and messages are shown, so
+every view is audited."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bot.db.models import utcnow
+from bot.desk.audit import audit
+from bot.desk.auth import DeskStaff
+from bot.desk.state import DbSession
+from bot.desk.templating import render
+from bot.support.queue import handoff_queue
+
+router = APIRouter()
+
+
+@router.get("/perlu-ditangani")
+def waiting_queue(request: Request, db: DbSession, staff: DeskStaff) -> Response:
+    waiting = handoff_queue(db)
+    audit(db, staff.account_id, "view", "page", "perlu-ditangani")
+    now = utcnow()
+    return render(
+        request,
+        "perlu_ditangani.html",
+        staff,
+        rows=[(item, item.waiting_seconds(now)) for item in waiting],
+    )
