@@ -16,7 +16,7 @@ from bot.handlers import chat_idle
 from bot.runtime import build_assistant
 from bot.stack import PROJECT_ROOT, RASA_START_TIMEOUT, START_TIMEOUT, actions_spec, rasa_spec
 from bot.supervisor import Service, Supervisor
-from bot.telegram_app import build_application, on_startup
+from bot.telegram_app import build_application, on_shutdown, on_startup
 from tests.emulator import SentMessage, TelegramEmulator
 
 TOKEN = "123456:TEST-token-for-the-emulator"
@@ -103,4 +103,7 @@ async def running_bot(settings: Settings) -> AsyncIterator[RunningBot]:
         await app.updater.stop()
         await app.stop()
         await app.shutdown()
+        # As run_polling does: post_shutdown stops this bot's broadcast sender. Left running,
+        # it would keep claiming broadcasts for a stopped emulator in later tests.
+        await on_shutdown(app)
         await emulator.stop()

@@ -59,7 +59,19 @@ def start_due(session: Session, now: datetime | None = None) -> list[int]:
     due = session.scalars(
         select(Broadcast).where(Broadcast.status == "scheduled", Broadcast.scheduled_at <= now)
     ).all()
+    started = []
     for broadcast in due:
+        # Take the broadcast first, conditionally: of two senders (two processes, or the CLI
+        # beside the bot) only one writes its delivery rows; the other finds it taken.
+        taken = session.execute(
+            update(Broadcast)
+            .where(Broadcast.id == broadcast.id, Broadcast.status == "scheduled")
+            .values(status="sending", started_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if not taken.rowcount:  # type: ignore[attr-defined]
+            continue
+        started.append(broadcast.id)
         for seller_id, chat_id, opted_out in recipients(
             session, Segment.from_json(broadcast.segment)
         ):
@@ -74,7 +86,7 @@ def start_due(session: Session, now: datetime | None = None) -> list[int]:
             )
         broadcast.status, broadcast.started_at = "sending", now
     session.flush()
-    return [b.id for b in due]
+    return started
 
 
 @dataclass(frozen=True)
