@@ -34,6 +34,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.observability import bot_process
     from bot.runtime import build_assistant
     from bot.telegram_app import build_application, run
 
@@ -48,6 +49,7 @@ def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
         broadcast_rate=settings.broadcast_messages_per_second,
         allow_paid_broadcast=settings.allow_paid_broadcast,
     )
+    bot_process.configure(app, settings)
     secret = settings.telegram_webhook_secret
     run(
         app,
@@ -174,11 +176,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def service_name(args: argparse.Namespace) -> str:
+    """The `service` field of JSON log lines: the subcommand (`bot`, `web`, ...); `akar run`
+    writes as the supervisor does (`akar`), `akar broadcast serve` as `sender`."""
+    if args.command == "broadcast" and getattr(args, "action", None) == "serve":
+        return "sender"
+    return "akar" if args.command == "run" else str(args.command)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Read the environment on every call (not the cached get_settings): tests call main() often.
     settings = Settings()
-    configure_logging(settings)
+    configure_logging(settings, service_name(args))
     try:
         result: int = args.func(settings, args)
         return result

@@ -7,6 +7,7 @@ place and secrets are `SecretStr` (never printed by accident in logs or reprs).
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,6 +45,19 @@ class Settings(BaseSettings):
     rasa_model: str = "models/akar.tar.gz"
     rasa_timeout_seconds: float = 10.0
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="text: one readable line per record; json: one JSON object per line.",
+    )
+    health_host: str = Field(
+        default="127.0.0.1",
+        description="Address of the bot's and the sender's /healthz, /readyz and /metrics server.",
+    )
+    health_port: int = Field(
+        default=8081,
+        ge=0,
+        description="Port of that server (`akar bot`, `akar broadcast serve`); 0 switches it off.",
+    )
     broadcast_rate: float | None = Field(
         default=None,
         gt=0,
@@ -55,6 +69,13 @@ class Settings(BaseSettings):
     allow_paid_broadcast: bool = Field(
         default=False,
         description="Send broadcasts with allow_paid_broadcast (up to 1,000/s, billed in Stars).",
+    )
+    broadcast_in_bot: bool = Field(
+        default=True,
+        description=(
+            "The bot process also sends due broadcasts. Set false when `akar broadcast serve` "
+            "runs as a service of its own: two senders would each use the whole rate."
+        ),
     )
 
     web_host: str = Field(

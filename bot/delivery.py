@@ -16,6 +16,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.conversation import Assistant, Turn
+from bot.observability import metrics
 from bot.rendering import TELEGRAM_CAPTION_LIMIT, OutgoingMessage
 
 log = logging.getLogger(__name__)
@@ -42,9 +43,11 @@ async def with_network_retry(
     for attempt in range(1, attempts + 1):
         try:
             return await call()
-        except BadRequest:
+        except BadRequest as exc:
+            metrics.telegram_error("reply", exc)
             raise
         except RetryAfter as exc:  # the rate limiter already retried; one more honest wait
+            metrics.telegram_error("reply", exc)
             if attempt == attempts:
                 raise
             await asyncio.sleep(
@@ -55,6 +58,7 @@ async def with_network_retry(
                 )
             )
         except NetworkError as exc:
+            metrics.telegram_error("reply", exc)
             if attempt == attempts:
                 raise
             delay = BACKOFF_SECONDS * 2 ** (attempt - 1)
@@ -62,6 +66,9 @@ async def with_network_retry(
                 "network error sending (attempt %d), retrying in %.1fs: %s", attempt, delay, exc
             )
             await asyncio.sleep(delay)
+        except TelegramError as exc:  # 403 and the rest: never retried, only counted
+            metrics.telegram_error("reply", exc)
+            raise
     raise AssertionError("unreachable")
 
 
@@ -119,6 +126,8 @@ async def deliver_turn(
     """Send every message of a turn in order and record each outcome in the transcript, then
     the turn's notices to other chats (the support team's)."""
     await _deliver_messages(bot, assistant, chat_id, telegram_user_id, turn)
+    if turn.messages:
+        metrics.turn_answered()
     for notice in turn.notices:
         try:
             await send_one(bot, notice.chat_id, notice.message)
@@ -139,11 +148,14 @@ async def _deliver_messages(
                 turn, message, telegram_message_id=None, status="blocked", error=str(exc)
             )
             await assistant.mark_blocked(telegram_user_id)
+            metrics.reply_outcome("blocked")
             return
         except TelegramError as exc:
             log.error("could not deliver a reply to chat %s: %s", chat_id, exc)
+            metrics.reply_outcome("failed")
             await assistant.record_sent(
                 turn, message, telegram_message_id=None, status="failed", error=str(exc)
             )
             continue
         await assistant.record_sent(turn, message, telegram_message_id=sent.message_id)
+        metrics.reply_outcome("sent")

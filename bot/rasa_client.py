@@ -16,11 +16,27 @@ from urllib.parse import quote
 
 import httpx
 
+from bot.observability import metrics
+
 log = logging.getLogger(__name__)
 
 
 class RasaUnavailable(Exception):
     """Rasa could not be reached or answered with an error; the seller gets an apology."""
+
+
+def operation_of(path: str) -> str:
+    """A fixed name for a Rasa endpoint (the metrics label; never the conversation id)."""
+    for prefix, name in (
+        ("/webhooks/", "message"),
+        ("/conversations/", "tracker"),
+        ("/domain", "domain"),
+        ("/status", "status"),
+        ("/model/parse", "parse"),
+    ):
+        if path.startswith(prefix):
+            return name
+    return "other"
 
 
 @dataclass(frozen=True)
@@ -132,13 +148,17 @@ class RasaClient:
                 response = await self._client.request(method, url, **kwargs)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 if attempt >= self._connect_retries:
+                    metrics.rasa_error(operation_of(path), "connect")
                     raise RasaUnavailable(f"cannot connect to Rasa at {self._base_url}") from exc
                 attempt += 1
                 await asyncio.sleep(self._retry_backoff * 2 ** (attempt - 1))
                 continue
             except httpx.HTTPError as exc:
+                reason = "timeout" if isinstance(exc, httpx.TimeoutException) else "other"
+                metrics.rasa_error(operation_of(path), reason)
                 raise RasaUnavailable(f"{method} {path} failed: {exc!r}") from exc
             if response.status_code >= 400:
+                metrics.rasa_error(operation_of(path), "http_status")
                 raise RasaUnavailable(f"{method} {path} answered HTTP {response.status_code}")
             return response
 
@@ -154,9 +174,13 @@ class RasaClient:
         try:
             raw_replies = response.json()
         except ValueError as exc:
+            metrics.rasa_error("message", "invalid_json")
             raise RasaUnavailable("Rasa answered with invalid JSON") from exc
         replies = tuple(parse_reply(r) for r in raw_replies if isinstance(r, dict))
         nlu = await self._latest_nlu(sender_id)
+        if nlu is not None and not text.startswith("/"):
+            # "/intent" payloads (buttons, commands) skip Rasa's NLU: nothing was understood.
+            metrics.nlu_read(nlu.intent, nlu.confidence, nlu.intent_ranking)
         return RasaTurn(replies=replies, nlu=nlu)
 
     async def _latest_nlu(self, sender_id: str) -> NluResult | None:

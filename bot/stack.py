@@ -15,6 +15,7 @@ from bot.supervisor import Service, ServiceFailed, ServiceSpec, Supervisor
 from bot.telegram_app import READY_LINE
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+ACTIONS_JSON_LOGGING = PROJECT_ROOT / "bot" / "observability" / "actions_logging.yml"
 RASA_START_TIMEOUT = 180.0  # loading TensorFlow and the model takes ~15-30 s on 2 cores
 START_TIMEOUT = 60.0
 
@@ -58,17 +59,21 @@ def rasa_spec(settings: Settings, log_dir: Path | None) -> ServiceSpec:
 
 
 def actions_spec(settings: Settings, log_dir: Path | None) -> ServiceSpec:
+    argv = [
+        sys.executable,
+        "-m",
+        "rasa_sdk",
+        "--actions",
+        "actions",
+        "--port",
+        str(settings.action_server_port),
+    ]
+    if settings.log_format == "json":
+        # Spelled so by rasa-sdk 3.21 (an underscore in the middle).
+        argv += ["--logging-config_file", str(ACTIONS_JSON_LOGGING)]
     return ServiceSpec(
         name="actions",
-        argv=[
-            sys.executable,
-            "-m",
-            "rasa_sdk",
-            "--actions",
-            "actions",
-            "--port",
-            str(settings.action_server_port),
-        ],
+        argv=argv,
         # rasa-sdk listens on 0.0.0.0 unless told otherwise; Rasa is its only client.
         env={"PYTHONPATH": str(PROJECT_ROOT), "SANIC_HOST": "127.0.0.1"},
         probe_url=f"http://127.0.0.1:{settings.action_server_port}/health",
@@ -79,7 +84,7 @@ def actions_spec(settings: Settings, log_dir: Path | None) -> ServiceSpec:
 
 
 def web_spec(settings: Settings, log_dir: Path | None) -> ServiceSpec:
-    """The support desk (bot/desk/); healthy once GET /healthz answers (its database too)."""
+    """The support desk (bot/desk/); healthy once GET /readyz answers (its database too)."""
     host = settings.web_host
     probe_host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
     if ":" in probe_host:
@@ -88,7 +93,7 @@ def web_spec(settings: Settings, log_dir: Path | None) -> ServiceSpec:
         name="web",
         argv=[sys.executable, "-m", "bot", "web"],
         env={"PYTHONPATH": str(PROJECT_ROOT)},
-        probe_url=f"http://{probe_host}:{settings.web_port}/healthz",
+        probe_url=f"http://{probe_host}:{settings.web_port}/readyz",
         port=settings.web_port,
         port_setting="WEB_PORT",
         log_file=log_dir / "web.log" if log_dir else None,
@@ -106,12 +111,15 @@ def bot_spec(settings: Settings) -> ServiceSpec:
         argv=[sys.executable, "-m", "bot", "bot"],
         env={"RASA_URL": settings.rasa_base_url},
         ready_line=READY_LINE,
+        # Its /healthz, /readyz and /metrics server (bot/observability/health_server.py).
+        port=settings.health_port or None,
+        port_setting="HEALTH_PORT",
     )
 
 
 async def run_stack(settings: Settings, *, chat: bool) -> int:
     """Start everything, wait until healthy, then serve until Ctrl-C or a child dies."""
-    supervisor = Supervisor()
+    supervisor = Supervisor(json_lines=settings.log_format == "json")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

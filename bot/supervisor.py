@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import json
 import os
 import signal
 import socket
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -81,14 +83,46 @@ async def http_ok(url: str) -> bool:
         return False
 
 
+def as_json_line(name: str, line: str) -> str:
+    """A child's line as one JSON object: kept if it already is one (LOG_FORMAT=json), else
+    wrapped with the child's name as `service` (Rasa's own lines, tracebacks on stderr)."""
+    try:
+        parsed = json.loads(line)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict):
+        return line
+    return json.dumps(
+        {
+            "timestamp": datetime.now(UTC).isoformat(),
+            "level": "INFO",
+            "logger": "output",
+            "message": line,
+            "service": name,
+        },
+        ensure_ascii=False,
+    )
+
+
 class Supervisor:
-    def __init__(self, *, output: IO[str] | None = None, colour: bool | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        output: IO[str] | None = None,
+        colour: bool | None = None,
+        json_lines: bool = False,
+    ) -> None:
         self.services: list[Service] = []
         self._output = output or sys.stdout
-        self._colour = self._output.isatty() if colour is None else colour
+        self._json = json_lines
+        self._colour = (self._output.isatty() if colour is None else colour) and not json_lines
         self._width = 8
 
     def _print(self, index: int, name: str, line: str) -> None:
+        if self._json:  # one JSON object per line, no prefix: what a log collector reads
+            self._output.write(as_json_line(name, line) + "\n")
+            self._output.flush()
+            return
         prefix = f"{name:<{self._width}}|"
         if self._colour:
             prefix = f"{COLOURS[index % len(COLOURS)]}{prefix}{RESET}"

@@ -20,6 +20,7 @@ from telegram.ext import (
 from bot import handlers
 from bot.broadcast.sender import DEFAULT_RATE, BroadcastSender
 from bot.conversation import Assistant
+from bot.observability import bot_process
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ def build_application(
     app.bot_data["assistant"] = assistant
     app.bot_data["broadcast_settings"] = (token, base_url, broadcast_rate, allow_paid_broadcast)
     add_handlers(app)
+    bot_process.install(app)
     return app
 
 
@@ -81,6 +83,7 @@ def add_handlers(app: App) -> None:
 
 async def on_startup(app: App) -> None:
     """Register the command menu and learn the model's intents before taking updates."""
+    await bot_process.start(app)  # /healthz answers while starting; /readyz once polling
     assistant: Assistant = app.bot_data["assistant"]
     await assistant.refresh_intents()
     try:
@@ -93,6 +96,8 @@ async def on_startup(app: App) -> None:
 
 async def start_broadcast_sender(app: App) -> None:
     """Due broadcasts go out from this process, on a Bot of their own (see bot/broadcast)."""
+    if not bot_process.sends_broadcasts(app):  # `akar broadcast serve` runs elsewhere
+        return
     assistant: Assistant = app.bot_data["assistant"]
     token, base_url, rate, paid = app.bot_data["broadcast_settings"]
     sender_bot = Bot(token, base_url=base_url)
@@ -114,6 +119,7 @@ async def on_shutdown(app: App) -> None:
         await sender_bot.shutdown()
     assistant: Assistant = app.bot_data["assistant"]
     await assistant.aclose()
+    await bot_process.stop(app)
 
 
 def run(app: App, *, webhook_url: str | None, webhook_port: int, secret: str | None) -> None:

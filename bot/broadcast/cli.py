@@ -150,10 +150,15 @@ def cmd_broadcast(settings: Settings, args: argparse.Namespace) -> int:
                 return 1
             print(report.summary())
         return 0
-    # send: work through everything that is due, then stop.
+    # send: work through everything that is due, then stop; serve: keep sending until stopped.
     if settings.telegram_bot_token is None:
         print("TELEGRAM_BOT_TOKEN belum diisi.", file=sys.stderr)
         return 2
+    rate = settings.broadcast_messages_per_second if args.rate is None else args.rate
+    if args.action == "serve":
+        from bot.broadcast.service import serve
+
+        return asyncio.run(serve(settings, rate))
     if args.recover_after is not None:
         # The sender itself only takes back claims older than STALE_CLAIM (another sender may
         # still be working on younger ones). Right after a crash the operator knows better, and
@@ -161,9 +166,7 @@ def cmd_broadcast(settings: Settings, args: argparse.Namespace) -> int:
         with transaction(settings.database_url) as session:
             recovered = outbox.recover(session, timedelta(seconds=args.recover_after))
         print(f"{recovered} kiriman yang tertahan dikembalikan ke antrean.")
-    return asyncio.run(
-        _send(settings, settings.broadcast_messages_per_second if args.rate is None else args.rate)
-    )
+    return asyncio.run(_send(settings, rate))
 
 
 async def _send(settings: Settings, rate: float) -> int:
@@ -211,13 +214,16 @@ def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     broadcast = sub.add_parser(
         "broadcast",
-        help="trainer broadcasts: create, list, status, cancel, send",
+        help="trainer broadcasts: create, list, status, cancel, send, serve",
         description=(
             "Create a broadcast for a segment of sellers (all filters optional and combined), "
-            "follow it, cancel it, or send what is due. `akar run` sends due broadcasts too."
+            "follow it, cancel it, or send what is due (send: then exit; serve: as a service "
+            "until SIGTERM). `akar run` sends due broadcasts too."
         ),
     )
-    broadcast.add_argument("action", choices=["create", "list", "status", "cancel", "send"])
+    broadcast.add_argument(
+        "action", choices=["create", "list", "status", "cancel", "send", "serve"]
+    )
     broadcast.add_argument("id", nargs="?", type=int, help="broadcast number (status, cancel)")
     broadcast.add_argument("--text", help="message text (plain text)")
     broadcast.add_argument("--text-file", help="read the message text from this file")

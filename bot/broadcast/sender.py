@@ -28,6 +28,7 @@ from bot.broadcast.message import FOOTER, BroadcastContent
 from bot.config import FREE_BROADCAST_RATE
 from bot.db.models import Broadcast, BroadcastDelivery, Seller, utcnow
 from bot.delivery import keyboard_for
+from bot.observability import metrics
 from bot.rendering import OutgoingMessage
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ class BroadcastSender:
         self._next_recover = 0.0
         self._announced: set[int] = set()
         self._paid = allow_paid_broadcast
+        metrics.broadcast_rate_limit(rate)
 
     # --- database steps (each one short transaction in a worker thread) ---------------------
 
@@ -201,6 +203,7 @@ class BroadcastSender:
             sent = await self._deliver(chat_id, message)
             return Outcome("sent", message_id=sent.message_id)
         except RetryAfter as exc:
+            metrics.telegram_error("broadcast", exc)
             wait = (
                 exc.retry_after
                 if isinstance(exc.retry_after, int | float)
@@ -210,14 +213,18 @@ class BroadcastSender:
             log.warning("broadcast: 429, pausing the sender for %ss", wait)
             return Outcome("pending", error="429", retry_in=float(wait), counts_attempt=False)
         except Forbidden as exc:
+            metrics.telegram_error("broadcast", exc)
             return Outcome("blocked", error=str(exc))
         except BadRequest as exc:
+            metrics.telegram_error("broadcast", exc)
             return Outcome("failed", error=str(exc))
         except NetworkError as exc:  # includes TimedOut
+            metrics.telegram_error("broadcast", exc)
             if attempt >= outbox.MAX_ATTEMPTS:
                 return Outcome("failed", error=f"network: {exc}")
             return Outcome("pending", error=str(exc), retry_in=BACKOFF_SECONDS * 2 ** (attempt - 1))
         except TelegramError as exc:
+            metrics.telegram_error("broadcast", exc)
             return Outcome("failed", error=str(exc))
 
     # --- the trainer's progress message and final report ----------------------------------
@@ -304,6 +311,7 @@ class BroadcastSender:
             self._announced |= new
             await self.report_progress(force=bool(new))
             outcomes = await asyncio.gather(*(self._send(*row) for row in batch))
+            metrics.broadcast_outcomes(outcome.status for _, outcome in outcomes)
             await asyncio.to_thread(self._record, list(outcomes))
         await self.report_progress(force=not batch)
         return len(batch)

@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from bot.desk import errors
 from bot.desk.headers import SecurityHeaders
+from bot.desk.metrics import RequestMetrics
 from bot.desk.state import DeskConfig, DeskState
 from bot.desk.views import (
     analytics,
@@ -34,7 +35,7 @@ from bot.desk.views import (
 
 STATIC_DIR: Final = Path(__file__).resolve().parent / "static"
 # Routes reachable without signing in; everything else depends on auth.current_staff.
-PUBLIC_PATHS: Final = frozenset({"/masuk", "/healthz", "/static"})
+PUBLIC_PATHS: Final = frozenset({"/masuk", "/healthz", "/readyz", "/metrics", "/static"})
 # Every page module's router; a new page module is added here.
 ROUTERS: Final[tuple[APIRouter, ...]] = (
     health.router,
@@ -75,6 +76,8 @@ def create_app(config: DeskConfig) -> FastAPI:
     )
     app.state.desk = state
     app.add_middleware(SecurityHeaders)
+    # Outermost: counts every response, error pages too.
+    app.add_middleware(RequestMetrics, mounts=("/static",))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in ROUTERS:
         app.include_router(router)

@@ -1,11 +1,12 @@
 """Who is asking, and may they: the dependencies every desk route uses.
 
-`current_staff` runs on every request of every route except /masuk, /healthz and /static: it
-reads the session cookie, loads the session, the account and the account's role from the
-database (nothing is cached, so a revoked role or a disabled account stops working on the next
-click) and, for unsafe methods, checks the CSRF token. `require(...)` adds the role check.
-Failures are exceptions, turned into responses by bot/desk/errors.py: no session -> redirect to
-/masuk (HTML) or 401 (htmx, JSON); wrong role or bad CSRF token -> 403.
+`current_staff` runs on every request of every route except /masuk, the probes (/healthz,
+/readyz, /metrics) and /static: it reads the session cookie, loads the session, the account and
+the account's role from the database (nothing is cached, so a revoked role or a disabled
+account stops working on the next click) and, for unsafe methods, checks the CSRF token.
+`require(...)` adds the role check. Failures are exceptions, turned into responses by
+bot/desk/errors.py: no session -> redirect to /masuk (HTML) or 401 (htmx, JSON); wrong role or
+bad CSRF token -> 403.
 
 A route is declared with one of:
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import texts as bot_texts
 from bot.db import repository
 from bot.db.models import Message, Seller, utcnow
+from bot.observability import metrics
 from bot.rasa_client import NluResult
 from bot.rendering import Button, Notice, OutgoingMessage
 from bot.store import SellerIdentity, upsert_identity
@@ -99,6 +100,8 @@ class Support:
             started = handoff.request(seller, self._clock())
             session.get_one(Message, incoming_id).delivery_status = handoff.REQUEST_STATUS
             notices = self._staff_notices(session, seller) if started else []
+        if started:
+            metrics.handoff_started()
         return _one(texts.HANDOFF_STARTED, texts.MODULES, texts.BACK_TO_BOT), notices
 
     def _staff_notices(self, session: Session, seller: Seller) -> list[Notice]:

@@ -396,7 +396,12 @@ async def test_security_headers_on_every_kind_of_response(
         assert 'src="/static/htmx.min.js"' in response.text
 
 
-async def test_healthz_needs_no_login_and_checks_the_database(client: httpx.AsyncClient) -> None:
+async def test_probes_need_no_login_and_readyz_checks_the_database(
+    client: httpx.AsyncClient,
+) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ready", "checks": {"database": True}}

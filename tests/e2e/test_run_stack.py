@@ -8,6 +8,7 @@ supervisor's output to know when the stack is up and which child processes it st
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -46,7 +47,7 @@ async def read_until(stream: asyncio.StreamReader, marker: str, seen: list[str])
 async def test_akar_run_answers_on_telegram_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     emulator = TelegramEmulator()
     await emulator.start()
-    web_port = free_port()
+    web_port, health_port = free_port(), free_port()
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": TOKEN,
@@ -54,6 +55,9 @@ async def test_akar_run_answers_on_telegram_and_stops_cleanly_on_ctrl_c(tmp_path
         "RASA_PORT": str(free_port()),
         "ACTION_SERVER_PORT": str(free_port()),
         "WEB_PORT": str(web_port),
+        "HEALTH_PORT": str(health_port),
+        # Every line `akar run` prints must then be one JSON object, whichever child wrote it.
+        "LOG_FORMAT": "json",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
     }
     env.pop("RASA_URL", None)
@@ -77,6 +81,12 @@ async def test_akar_run_answers_on_telegram_and_stops_cleanly_on_ctrl_c(tmp_path
         async with httpx.AsyncClient() as client:
             health = await client.get(f"http://127.0.0.1:{web_port}/healthz")
             assert health.json() == {"status": "ok"}
+            desk_ready = await client.get(f"http://127.0.0.1:{web_port}/readyz")
+            assert desk_ready.json() == {"status": "ready", "checks": {"database": True}}
+            # The bot's own health server: ready once polling, with Rasa and the database.
+            bot_ready = await client.get(f"http://127.0.0.1:{health_port}/readyz")
+            assert bot_ready.status_code == 200, bot_ready.text
+            assert bot_ready.json()["checks"] == {"database": True, "rasa": True, "telegram": True}
 
         user = 7_100_000_001
         emulator.inject_command(user, "/start", first_name="Budi")
@@ -85,14 +95,24 @@ async def test_akar_run_answers_on_telegram_and_stops_cleanly_on_ctrl_c(tmp_path
         emulator.inject_text(user, "kenapa toko saya sepi banget")
         answer = await emulator.wait_for_sent(user, timeout=20)
         assert answer[0].text
+        async with httpx.AsyncClient() as client:
+            metrics = (await client.get(f"http://127.0.0.1:{health_port}/metrics")).text
+        assert 'akar_updates_received_total{kind="command"}' in metrics
+        assert 'akar_updates_received_total{kind="text"}' in metrics
 
         # Keep draining output so the supervisor never blocks on a full pipe.
         drain = asyncio.create_task(process.stdout.read())
         os.killpg(process.pid, signal.SIGINT)
         code = await asyncio.wait_for(process.wait(), timeout=20)
-        await drain
+        rest = (await drain).decode(errors="replace").splitlines()
         assert code == 0
         assert not [name for name, pid in children.items() if alive(pid)]
+        records = [json.loads(line) for line in seen + rest if line]
+        assert {r["service"] for r in records} >= {"akar", "actions", "rasa", "web", "bot"}
+        # The app's processes write JSON themselves (Rasa's lines are wrapped by `akar run`).
+        written = {r["service"] for r in records if r.get("logger") != "output"}
+        assert written >= {"akar", "actions", "web", "bot"}
+        assert "sepi banget" not in "\n".join(seen + rest)
     finally:
         if process.returncode is None:
             os.killpg(process.pid, signal.SIGKILL)

@@ -1,6 +1,10 @@
-"""/healthz: what `akar run` probes before it says the desk is up (no login, no personal data).
+"""Probes and metrics (no login, no personal data):
 
-Healthy means the process answers and the database answers a trivial query.
+- /healthz: liveness, the process answers (what an orchestrator restarts on).
+- /readyz: readiness, the database answers a trivial query (what `akar run` waits for and a
+  load balancer routes on).
+- /metrics: Prometheus text format (request counts and latency by route template, process
+  figures). Not for the public internet: the proxy in front must not forward it.
 """
 
 from __future__ import annotations
@@ -8,9 +12,10 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from bot.desk.state import DbSession
 
@@ -19,10 +24,20 @@ log = logging.getLogger(__name__)
 
 
 @router.get("/healthz")
-def healthz(db: DbSession) -> JSONResponse:
+def healthz() -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+@router.get("/readyz")
+def readyz(db: DbSession) -> JSONResponse:
     try:
         db.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
-        log.warning("desk health check: database unavailable: %s", exc.__class__.__name__)
-        return JSONResponse({"status": "database unavailable"}, status_code=503)
-    return JSONResponse({"status": "ok"})
+        log.warning("desk readiness: database unavailable: %s", exc.__class__.__name__)
+        return JSONResponse({"status": "not ready", "checks": {"database": False}}, status_code=503)
+    return JSONResponse({"status": "ready", "checks": {"database": True}})
+
+
+@router.get("/metrics")
+def metrics() -> Response:
+    return Response(generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST})
