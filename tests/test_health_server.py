@@ -14,7 +14,7 @@ import pytest
 
 from bot.db.migrate import upgrade
 from bot.db.session import make_engine, make_session_factory
-from bot.observability import metrics
+from bot.observability import metrics, probe
 from bot.observability.health_server import Check, HealthServer, database_check
 from tests.harness import free_port
 
@@ -112,3 +112,13 @@ def test_rate_meter_counts_the_last_window_only() -> None:
     assert meter.rate(now=101.5) == 5.0
     assert meter.rate(now=110.5) == 2.5  # the first batch left the window
     assert meter.rate(now=200.0) == 0.0
+
+
+async def test_the_containers_probe_follows_readiness(sqlite_check: Check) -> None:
+    """`python -m bot.observability.probe URL` (compose healthchecks) against a real server."""
+    switch = Switch()
+    async for url in serving({"database": sqlite_check, "telegram": switch}):
+        assert await asyncio.to_thread(probe.probe, f"{url}/healthz")
+        assert not await asyncio.to_thread(probe.probe, f"{url}/readyz")
+        switch.on = True
+        assert await asyncio.to_thread(probe.main, [f"{url}/readyz"]) == 0

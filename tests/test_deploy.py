@@ -1,0 +1,447 @@
+"""Static checks of the deployment files (docker-compose.yml, deploy/docker, deploy/k8s).
+
+No container engine or cluster exists on the development machines, so these files are never
+run here; what can be checked without one is checked against the code itself: every YAML file
+parses; every command the containers run parses with the real argument parsers (`akar`'s,
+rasa-sdk's); every probe and healthcheck targets a path the process really serves, on the port
+it really listens on; every setting the files pass exists in bot/config.py or .env.example;
+every Kubernetes object is well-formed and every reference (labels, ports, ConfigMap, Secret,
+kustomization resources) resolves.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import shlex
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk.endpoint import create_app as create_action_server_app
+from rasa_sdk.endpoint import create_argument_parser as action_server_parser
+from ruamel.yaml import YAML
+
+from bot.cli import build_parser
+from bot.config import Settings
+from bot.desk.app import create_app, desk_routes
+from bot.desk.state import DeskConfig
+from bot.observability.health_server import PATHS as HEALTH_PATHS
+from bot.stack import PROJECT_ROOT
+
+COMPOSE = PROJECT_ROOT / "docker-compose.yml"
+DEPLOY = PROJECT_ROOT / "deploy"
+K8S = DEPLOY / "k8s"
+DOCKER = DEPLOY / "docker"
+RASA_SERVER = PROJECT_ROOT / ".venv-rasa" / "lib" / "python3.10" / "site-packages" / "rasa"
+SERVICES = {"postgres", "redis", "migrate", "rasa", "actions", "bot", "web", "sender"}
+APP_SERVICES = {"migrate", "actions", "bot", "web", "sender"}
+# Variables the third-party images read (documented by those images), not app settings.
+IMAGE_VARIABLES = {
+    "postgres": {"POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD"},
+    "rasa": {"ACTION_ENDPOINT_URL"},
+}
+TEST_TOOLS = {"pytest", "pytest-asyncio", "pytest-timeout", "ruff", "mypy", "playwright"}
+DEV_MARKER = "# development and test tools"
+
+
+def load_all(path: Path) -> list[Any]:
+    return [doc for doc in YAML(typ="safe").load_all(path.read_text(encoding="utf-8")) if doc]
+
+
+def yaml_files() -> list[Path]:
+    return [COMPOSE, *sorted(DEPLOY.rglob("*.yaml")), *sorted(DEPLOY.rglob("*.yml"))]
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    [doc] = load_all(COMPOSE)
+    assert isinstance(doc, dict)
+    return doc
+
+
+@pytest.fixture(scope="module")
+def k8s_objects() -> list[tuple[Path, dict[str, Any]]]:
+    return [
+        (path, doc)
+        for path in sorted(K8S.glob("*.yaml"))
+        if path.name != "kustomization.yaml"
+        for doc in load_all(path)
+    ]
+
+
+# --- what the processes really serve and read ----------------------------------------------
+
+
+def desk_paths() -> set[str]:
+    """The paths of the routes the desk app serves (every page module's router, as mounted)."""
+    app = create_app(DeskConfig("sqlite://"))
+    try:
+        served = {route.path for route in desk_routes()}
+        # The app really includes each router (desk_routes() lists what it is built from).
+        assert {"/healthz", "/readyz", "/metrics"} <= served
+        return served
+    finally:
+        app.state.desk.engine.dispose()
+
+
+def action_server_paths() -> set[str]:
+    source = inspect.getsource(create_action_server_app)
+    return set(re.findall(r'@app\.(?:get|post)\("([^"]+)"', source))
+
+
+def rasa_paths() -> set[str] | None:
+    """GET routes of Rasa's HTTP API, read from the installed Rasa (None without .venv-rasa)."""
+    server = RASA_SERVER / "server.py"
+    if not server.exists():
+        return None
+    return set(re.findall(r'@app\.get\("([^"]+)"', server.read_text(encoding="utf-8")))
+
+
+def served_paths(component: str) -> set[str] | None:
+    if component in ("bot", "sender"):
+        return set(HEALTH_PATHS)
+    if component == "web":
+        return desk_paths()
+    if component == "actions":
+        return action_server_paths()
+    if component == "rasa":
+        return rasa_paths()
+    raise AssertionError(f"unknown component {component}")
+
+
+LISTENS_ON = {"bot": 8081, "sender": 8081, "web": 8080, "actions": 5055, "rasa": 5005}
+
+
+def known_settings() -> set[str]:
+    """Every name the app reads: Settings fields, and every NAME= line of .env.example."""
+    names = {name.upper() for name in Settings.model_fields}
+    example = (PROJECT_ROOT / ".env.example").read_text(encoding="utf-8")
+    names |= set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", example, flags=re.MULTILINE))
+    return names
+
+
+def check_akar_command(argv: list[str]) -> None:
+    """`python -m bot ...` (or several joined by && in `sh -c`) parses with akar's parser."""
+    if argv[:2] == ["sh", "-c"]:
+        for part in argv[2].split("&&"):
+            check_akar_command(shlex.split(part))
+        return
+    assert argv[:3] == ["python", "-m", "bot"], argv
+    build_parser().parse_args(argv[3:])  # SystemExit on an unknown command or option
+
+
+def check_action_server_command(argv: list[str]) -> None:
+    assert argv[:3] == ["python", "-m", "rasa_sdk"], argv
+    args = action_server_parser().parse_args(argv[3:])
+    assert args.actions == "actions" and args.port == LISTENS_ON["actions"]
+    assert args.logging_config_file is not None
+    assert (PROJECT_ROOT / args.logging_config_file).is_file()
+
+
+def check_rasa_command(argv: list[str]) -> None:
+    assert argv[:2] == ["rasa", "run"], argv
+    assert "--enable-api" in argv  # the bot needs the REST channel, the tracker and /status
+    rest = [arg for arg in argv[2:] if arg != "--enable-api"]
+    options = dict(zip(rest[::2], rest[1::2], strict=True))
+    assert all(option.startswith("--") for option in options), rest
+    arguments = RASA_SERVER / "cli" / "arguments"
+    if arguments.is_dir():  # each option is one Rasa 3.6 really has
+        source = "".join(f.read_text(encoding="utf-8") for f in arguments.glob("*.py"))
+        for option in [*options, "--enable-api"]:
+            assert f'"{option}"' in source, option
+    assert options.get("--port") == str(LISTENS_ON["rasa"])
+    assert options.get("--interface") == "0.0.0.0"
+    # The model the image trains (rasa.Dockerfile) is the one the server loads.
+    dockerfile = (DOCKER / "rasa.Dockerfile").read_text(encoding="utf-8")
+    assert "--out models --fixed-model-name akar" in dockerfile
+    assert options.get("--model") == "models/akar.tar.gz"
+    for option in ("--endpoints", "--credentials"):
+        assert (PROJECT_ROOT / options[option]).is_file()
+
+
+def check_command(component: str, argv: list[str]) -> None:
+    if component == "rasa":
+        check_rasa_command(argv)
+    elif component == "actions":
+        check_action_server_command(argv)
+    else:
+        check_akar_command(argv)
+
+
+# --- YAML ----------------------------------------------------------------------------------------
+
+
+def test_every_deployment_yaml_file_parses() -> None:
+    files = yaml_files()
+    assert len(files) >= 10
+    for path in files:
+        assert load_all(path), path
+
+
+# --- docker compose ------------------------------------------------------------------------------
+
+
+def compose_probe(service: dict[str, Any]) -> tuple[int, str]:
+    """(port, path) of the http://127.0.0.1:PORT/PATH URL in a healthcheck's test command."""
+    command = " ".join(service["healthcheck"]["test"])
+    found = re.search(r"http://127\.0\.0\.1:(\d+)(/[\w/]*)", command)
+    assert found, command
+    return int(found[1]), found[2]
+
+
+def test_compose_has_the_services_and_each_checks_its_health(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert set(services) == SERVICES
+    for name, service in services.items():
+        if name == "migrate":
+            assert service["restart"] == "no"
+            continue
+        assert service["healthcheck"]["test"][0] in ("CMD", "CMD-SHELL"), name
+    for name in ("rasa", "actions", "bot", "web", "sender"):
+        port, path = compose_probe(services[name])
+        assert port == LISTENS_ON[name], name
+        paths = served_paths(name)
+        if paths is not None:
+            assert path in paths, (name, path, paths)
+    # Probes of the app services use the project's stdlib probe, not a missing curl.
+    for name in ("actions", "bot", "web", "sender"):
+        assert services[name]["healthcheck"]["test"][1:4] == [
+            "python",
+            "-m",
+            "bot.observability.probe",
+        ]
+
+
+def test_compose_commands_parse_with_the_real_parsers(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    for name in APP_SERVICES:
+        check_command(name, services[name]["command"])
+    dockerfile = (DOCKER / "rasa.Dockerfile").read_text(encoding="utf-8")
+    cmd = re.search(r"^CMD (\[.*?\])\s*$", dockerfile, flags=re.MULTILINE | re.DOTALL)
+    assert cmd, "rasa.Dockerfile has no CMD"
+    [rasa_cmd] = load_all_text(cmd[1].replace("\\\n", " "))
+    check_rasa_command(rasa_cmd)
+
+
+def load_all_text(text: str) -> list[Any]:
+    return [YAML(typ="safe").load(text)]
+
+
+def test_compose_wiring(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    for name in APP_SERVICES:
+        service = services[name]
+        assert service["env_file"] == ".env"
+        assert service["build"]["dockerfile"] == "deploy/docker/app.Dockerfile"
+        env = service["environment"]
+        assert env["RASA_URL"] == "http://rasa:5005"
+        assert env["DATABASE_URL"].startswith("postgresql+psycopg://akar:")
+        assert env["DATABASE_URL"].endswith("@postgres:5432/akar")
+        assert env["BROADCAST_IN_BOT"] == "false" and env["LOG_FORMAT"] == "json"
+    assert services["web"]["environment"]["WEB_HOST"] == "0.0.0.0"
+    assert services["rasa"]["environment"]["ACTION_ENDPOINT_URL"] == "http://actions:5055/webhook"
+    assert services["rasa"]["build"]["dockerfile"] == "deploy/docker/rasa.Dockerfile"
+    # Only the desk is published, and only on the host's loopback.
+    published = {name: s["ports"] for name, s in services.items() if "ports" in s}
+    assert published == {"web": ["127.0.0.1:8080:8080"]}
+    for name in ("bot", "web", "sender"):
+        assert services[name]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }
+    assert services["bot"]["depends_on"]["rasa"] == {"condition": "service_healthy"}
+    assert "postgres-data:/var/lib/postgresql/data" in services["postgres"]["volumes"]
+    assert set(compose["volumes"]) == {"postgres-data", "redis-data"}
+
+
+def test_every_variable_compose_passes_or_reads_exists() -> None:
+    known = known_settings()
+    [compose] = load_all(COMPOSE)
+    for name, service in compose["services"].items():
+        env = service.get("environment", {})
+        names = set(env)
+        allowed = known if name in APP_SERVICES else IMAGE_VARIABLES.get(name, set())
+        assert names <= allowed, (name, names - allowed)
+    # ${VAR} interpolations are filled from .env, so .env.example must document each of them.
+    interpolated = set(re.findall(r"\$\{([A-Z0-9_]+)", COMPOSE.read_text(encoding="utf-8")))
+    assert interpolated and interpolated <= known, interpolated - known
+    # endpoints.yml reads ACTION_ENDPOINT_URL, which compose and k8s give Rasa.
+    assert "${ACTION_ENDPOINT_URL}" in (PROJECT_ROOT / "endpoints.yml").read_text()
+
+
+# --- Dockerfiles ---------------------------------------------------------------------------------
+
+
+def copy_sources(dockerfile: Path) -> Iterator[str]:
+    for line in dockerfile.read_text(encoding="utf-8").splitlines():
+        if line.startswith("COPY "):
+            yield from shlex.split(line)[1:-1]
+
+
+def test_dockerfiles_copy_what_exists_and_use_the_right_pythons() -> None:
+    app = (DOCKER / "app.Dockerfile").read_text(encoding="utf-8")
+    rasa = (DOCKER / "rasa.Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^FROM python:3\.11-", app, flags=re.MULTILINE)
+    assert re.search(r"^FROM python:3\.10-", rasa, flags=re.MULTILINE)
+    assert 'requires-python = ">=3.11,<3.12"' in (PROJECT_ROOT / "pyproject.toml").read_text()
+    for dockerfile in (DOCKER / "app.Dockerfile", DOCKER / "rasa.Dockerfile"):
+        for source in copy_sources(dockerfile):
+            if source != ".":
+                assert (PROJECT_ROOT / source).exists(), (dockerfile.name, source)
+        assert "USER akar" in dockerfile.read_text(encoding="utf-8")
+    # The training command is the Makefile's.
+    makefile = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "train --skip-validation --data nlu stories --config config.yml --domain domain" in (
+        makefile
+    )
+    assert "train --skip-validation --data nlu stories --config config.yml --domain domain" in (
+        " ".join(rasa.replace("\\\n", " ").split())
+    )
+
+
+def test_the_app_image_installs_every_runtime_requirement() -> None:
+    """The app image keeps app.txt's lines above the dev marker: only test tools may follow it."""
+    lines = (PROJECT_ROOT / "requirements" / "app.txt").read_text(encoding="utf-8").splitlines()
+    assert DEV_MARKER in lines
+    after = lines[lines.index(DEV_MARKER) + 1 :]
+    packages = {line.split("==")[0] for line in after if line and not line.startswith("#")}
+    assert packages <= TEST_TOOLS, packages - TEST_TOOLS
+    before = {line.split("==")[0].split("[")[0] for line in lines if "==" in line} - packages
+    assert {"python-telegram-bot", "prometheus-client", "python-json-logger", "uvicorn"} <= before
+    assert f"sed '/^{DEV_MARKER}/,$d'" in (DOCKER / "app.Dockerfile").read_text(encoding="utf-8")
+
+
+def test_dockerignore_keeps_secrets_and_environments_out() -> None:
+    ignored = (PROJECT_ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    assert {".env", ".venv", ".venv-rasa", "models", "*.db", ".git"} <= set(ignored)
+
+
+# --- Kubernetes ----------------------------------------------------------------------------------
+
+
+def test_kustomization_lists_every_manifest_but_the_secret_template() -> None:
+    [kustomization] = load_all(K8S / "kustomization.yaml")
+    resources = set(kustomization["resources"])
+    manifests = {p.name for p in K8S.glob("*.yaml")} - {"kustomization.yaml"}
+    assert resources == manifests - {"secret.example.yaml"}
+    assert all((K8S / r).is_file() for r in resources)
+    assert {image["name"] for image in kustomization["images"]} == {"akar-app", "akar-rasa"}
+
+
+def test_every_object_is_well_formed(k8s_objects: list[tuple[Path, dict[str, Any]]]) -> None:
+    assert len(k8s_objects) >= 15
+    for path, obj in k8s_objects:
+        assert isinstance(obj.get("apiVersion"), str) and obj["apiVersion"], path
+        assert isinstance(obj.get("kind"), str) and obj["kind"], path
+        assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", obj["metadata"]["name"]), path
+    kinds = [obj["kind"] for _, obj in k8s_objects]
+    assert kinds.count("Deployment") == 5 and kinds.count("Service") == 5
+    assert {"Namespace", "ConfigMap", "Secret", "Job", "NetworkPolicy"} <= set(kinds)
+
+
+def by_kind(objects: list[tuple[Path, dict[str, Any]]], kind: str) -> dict[str, dict[str, Any]]:
+    return {obj["metadata"]["name"]: obj for _, obj in objects if obj["kind"] == kind}
+
+
+def pod_containers(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    containers: list[dict[str, Any]] = obj["spec"]["template"]["spec"]["containers"]
+    return containers
+
+
+def test_deployments_probe_real_paths_on_declared_ports(
+    k8s_objects: list[tuple[Path, dict[str, Any]]],
+) -> None:
+    deployments = by_kind(k8s_objects, "Deployment")
+    assert set(deployments) == {"rasa", "actions", "bot", "web", "sender"}
+    for name, deployment in deployments.items():
+        spec = deployment["spec"]
+        labels = spec["template"]["metadata"]["labels"]
+        assert spec["selector"]["matchLabels"].items() <= labels.items(), name
+        [container] = pod_containers(deployment)
+        ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+        assert LISTENS_ON[name] in ports.values(), name
+        requests = container["resources"]["requests"]
+        assert requests["cpu"] and requests["memory"], name
+        assert container["resources"]["limits"]["memory"], name
+        check_command(name, container["command"])
+        probes = {k: v for k, v in container.items() if k.endswith("Probe")}
+        assert {"readinessProbe", "livenessProbe"} <= set(probes), name
+        paths = served_paths(name)
+        for kind, probe in probes.items():
+            port = probe["httpGet"]["port"]
+            assert (ports.get(port) if isinstance(port, str) else port) == LISTENS_ON[name]
+            if paths is not None:
+                assert probe["httpGet"]["path"] in paths, (name, kind, paths)
+        # Liveness never depends on another service: the process answering is enough.
+        if name in ("bot", "sender", "web"):
+            assert probes["livenessProbe"]["httpGet"]["path"] == "/healthz"
+            assert probes["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        assert deployment["spec"]["template"]["spec"]["securityContext"]["runAsNonRoot"]
+    # One poller per bot token and one paced sender: both single, never two at once.
+    for name in ("bot", "sender"):
+        assert deployments[name]["spec"]["replicas"] == 1
+        assert deployments[name]["spec"]["strategy"]["type"] == "Recreate"
+    assert deployments["rasa"]["spec"]["replicas"] == 1  # in-memory tracker store
+
+
+def test_services_select_pods_and_target_their_ports(
+    k8s_objects: list[tuple[Path, dict[str, Any]]],
+) -> None:
+    deployments = by_kind(k8s_objects, "Deployment")
+    for name, service in by_kind(k8s_objects, "Service").items():
+        selector = service["spec"]["selector"]
+        [target] = [
+            d
+            for d in deployments.values()
+            if selector.items() <= d["spec"]["template"]["metadata"]["labels"].items()
+        ]
+        [container] = pod_containers(target)
+        names = {p["name"] for p in container["ports"]}
+        for port in service["spec"]["ports"]:
+            assert port["targetPort"] in names, (name, port)
+    # The bot finds Rasa, and Rasa the action server, by these Service names and ports.
+    configmap = by_kind(k8s_objects, "ConfigMap")["akar-config"]
+    assert configmap["data"]["RASA_URL"] == "http://rasa:5005"
+    [rasa] = pod_containers(deployments["rasa"])
+    assert {"name": "ACTION_ENDPOINT_URL", "value": "http://actions:5055/webhook"} in rasa["env"]
+
+
+def test_configuration_references_resolve(
+    k8s_objects: list[tuple[Path, dict[str, Any]]],
+) -> None:
+    known = known_settings()
+    configmaps = by_kind(k8s_objects, "ConfigMap")
+    secrets = by_kind(k8s_objects, "Secret")
+    assert set(configmaps["akar-config"]["data"]) <= known
+    assert set(secrets["akar-secrets"]["stringData"]) <= known
+    assert all(isinstance(v, str) for v in configmaps["akar-config"]["data"].values())
+    workloads = [
+        *by_kind(k8s_objects, "Deployment").values(),
+        *by_kind(k8s_objects, "Job").values(),
+    ]
+    for workload in workloads:
+        for container in pod_containers(workload):
+            for source in container.get("envFrom", []):
+                if "configMapRef" in source:
+                    assert source["configMapRef"]["name"] in configmaps
+                if "secretRef" in source:
+                    assert source["secretRef"]["name"] in secrets
+            assert container["image"] in ("akar-app", "akar-rasa")
+    [job] = by_kind(k8s_objects, "Job").values()
+    check_akar_command(pod_containers(job)[0]["command"])
+    # Network policies select real pods.
+    pod_labels = [
+        d["spec"]["template"]["metadata"]["labels"]
+        for d in by_kind(k8s_objects, "Deployment").values()
+    ]
+    for policy in by_kind(k8s_objects, "NetworkPolicy").values():
+        selector = policy["spec"]["podSelector"]["matchLabels"]
+        assert any(selector.items() <= labels.items() for labels in pod_labels)
+
+
+def test_the_probe_module_is_what_the_healthchecks_run() -> None:
+    from bot.observability import probe
+
+    assert probe.main(["http://127.0.0.1:9/nothing-listens-here"]) == 1
+    assert probe.main(["not a url"]) == 2
