@@ -54,7 +54,7 @@ class Settings(BaseSettings):
         description="Address of the bot's and the sender's /healthz, /readyz and /metrics server.",
     )
     health_port: int = Field(
-        default=8081,
+        default=8091,
         ge=0,
         description="Port of that server (`akar bot`, `akar broadcast serve`); 0 switches it off.",
     )

@@ -111,7 +111,7 @@ def served_paths(component: str) -> set[str] | None:
     raise AssertionError(f"unknown component {component}")
 
 
-LISTENS_ON = {"bot": 8081, "sender": 8081, "web": 8080, "actions": 5055, "rasa": 5005}
+LISTENS_ON = {"bot": 8091, "sender": 8091, "web": 8080, "actions": 5055, "rasa": 5005}
 
 
 def known_settings() -> set[str]:
@@ -227,6 +227,23 @@ def test_compose_commands_parse_with_the_real_parsers(compose: dict[str, Any]) -
 
 def load_all_text(text: str) -> list[Any]:
     return [YAML(typ="safe").load(text)]
+
+
+def test_ports_are_the_settings_defaults_and_what_the_files_configure(
+    compose: dict[str, Any], k8s_objects: list[tuple[Path, dict[str, Any]]]
+) -> None:
+    defaults = Settings.model_fields
+    assert defaults["health_port"].default == LISTENS_ON["bot"] == LISTENS_ON["sender"]
+    assert defaults["web_port"].default == LISTENS_ON["web"]
+    assert defaults["action_server_port"].default == LISTENS_ON["actions"]
+    assert defaults["rasa_port"].default == LISTENS_ON["rasa"]
+    services = compose["services"]
+    for name in ("bot", "sender"):
+        assert int(services[name]["environment"]["HEALTH_PORT"]) == LISTENS_ON[name]
+    assert int(services["web"]["environment"]["WEB_PORT"]) == LISTENS_ON["web"]
+    data = by_kind(k8s_objects, "ConfigMap")["akar-config"]["data"]
+    assert int(data["HEALTH_PORT"]) == LISTENS_ON["bot"]
+    assert int(data["WEB_PORT"]) == LISTENS_ON["web"]
 
 
 def test_compose_wiring(compose: dict[str, Any]) -> None:

@@ -32,8 +32,8 @@ COPY . .
 RUN useradd --create-home --uid 10001 akar
 USER akar
 
-# 8081: the bot's and the sender's health server; 8080: the desk; 5055: the action server.
+# 8091: the bot's and the sender's health server; 8080: the desk; 5055: the action server.
 # No image-wide HEALTHCHECK: one image plays several roles, so each service declares its own
 # (docker-compose.yml healthchecks, deploy/k8s probes), all with bot.observability.probe.
-EXPOSE 8081 8080 5055
+EXPOSE 8091 8080 5055
 CMD ["python", "-m", "bot", "bot"]
