@@ -19,7 +19,7 @@ from bot.db.migrate import upgrade
 from bot.db.models import NluAnnotation
 from bot.db.session import make_engine, make_session_factory
 from bot.support import inbox
-from bot.support.export import FILE_NAME, export_annotations, export_pending
+from bot.support.export import FILE_NAME, export_annotations, export_pending, summary_lines
 from tests.support_db import add_incoming, add_seller
 from tests.test_nlu_data import examples_of, plain
 
@@ -115,15 +115,21 @@ def test_duplicates_held_out_and_markup_are_skipped(
     with sessions.begin() as session:
         result = export_annotations(session, nlu_dir=nlu_dir, held_out=HELD_OUT, now=T0)
     assert result.written == [("sapa", "halo kak selamat sore semuanya")]
-    assert [s.reason for s in result.skipped] == [
-        "duplicate",
-        "duplicate",
-        "held_out",
-        "markup",
-        "duplicate",
+    assert [(s.reason, s.other_intent) for s in result.skipped] == [
+        ("duplicate", None),
+        ("conflict", "minta_bantuan_manusia"),  # someone has to decide which intent is right
+        ("held_out", None),
+        ("markup", None),
+        ("duplicate", None),
     ]
-    assert [s.reason for s in result.warnings] == ["held_out", "markup"]
+    assert [s.reason for s in result.warnings] == ["conflict", "held_out", "markup"]
     assert examples_of(nlu_dir / FILE_NAME) == {"sapa": ["halo kak selamat sore semuanya"]}
+    lines = summary_lines(result)
+    assert any(
+        "dilewati: kalimat yang sama sudah ada di data latih dengan intent lain "
+        "(minta_bantuan_manusia)" in line
+        for line in lines
+    )
 
 
 def test_a_second_export_merges_with_the_file(
@@ -147,6 +153,57 @@ def test_a_second_export_merges_with_the_file(
     before = (nlu_dir / FILE_NAME).read_text(encoding="utf-8")
     assert export_pending(sessions, nlu_dir=nlu_dir, held_out=HELD_OUT).written == []
     assert (nlu_dir / FILE_NAME).read_text(encoding="utf-8") == before
+
+
+def test_a_corrected_correction_moves_the_example_and_replaced_ones_are_not_written(
+    sessions: sessionmaker[Session], nlu_dir: Path
+) -> None:
+    annotate(
+        sessions,
+        ("tanya_ongkir/cek_tarif", "paket sy blm sampe udh seminggu"),
+        ("sapa", "sore kak, izin bertanya"),
+    )
+    export_pending(sessions, nlu_dir=nlu_dir, held_out=HELD_OUT)
+    # Staff see the first one was wrong and annotate the same words with the right intent.
+    annotate(
+        sessions, ("tanya_retur_komplain/paket_hilang_rusak", "Paket sy blm sampe udh seminggu")
+    )
+    # Two pending annotations of one message (stored before re-annotating replaced them).
+    with sessions.begin() as session:
+        seller = add_seller(session, 7_000_000_002, "Budi")
+        message = add_incoming(session, seller, "pesan asli", T0, intent="nlu_fallback")
+        for intent in ("tidak", "terima_kasih"):
+            session.add(
+                NluAnnotation(
+                    message_id=message.id, intent=intent, example="mksh ya kak", created_at=T0
+                )
+            )
+    result = export_pending(sessions, nlu_dir=nlu_dir, held_out=HELD_OUT)
+    assert [(m.from_intent, m.intent, m.example) for m in result.moved] == [
+        (
+            "tanya_ongkir/cek_tarif",
+            "tanya_retur_komplain/paket_hilang_rusak",
+            "Paket sy blm sampe udh seminggu",
+        )
+    ]
+    assert result.written == [("terima_kasih", "mksh ya kak")]
+    assert [s.reason for s in result.skipped] == ["replaced"] and result.warnings == []
+    assert examples_of(nlu_dir / FILE_NAME) == {
+        "sapa": ["sore kak, izin bertanya"],
+        "tanya_retur_komplain/paket_hilang_rusak": ["Paket sy blm sampe udh seminggu"],
+        "terima_kasih": ["mksh ya kak"],
+    }
+    lines = summary_lines(result)
+    assert any("dipindah dari tanya_ongkir/cek_tarif ke tanya_retur_komplain" in x for x in lines)
+    assert "1 dilewati karena diganti anotasi yang lebih baru." in lines
+    assert lines[-1].startswith("Jalankan `make train`")
+    # Exported again (say the commit failed after the file was written): nothing moves twice.
+    with sessions.begin() as session:
+        session.execute(
+            sa.update(NluAnnotation).where(NluAnnotation.id > 2).values(exported_at=None)
+        )
+    again = export_pending(sessions, nlu_dir=nlu_dir, held_out=HELD_OUT)
+    assert again.moved == [] and again.written == []
 
 
 def test_odd_characters_stay_one_valid_yaml_line(

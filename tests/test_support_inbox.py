@@ -16,10 +16,11 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
 from bot.db.migrate import downgrade, upgrade
-from bot.db.models import Message, Seller
+from bot.db.models import Message, NluAnnotation, Seller
 from bot.db.session import make_engine, make_session_factory
 from bot.support import inbox
 from bot.support.inbox import InboxFilter, list_conversations
+from bot.support.queue import handoff_queue, waiting_since
 from tests.postgres import throwaway_cluster, unavailable_reason
 from tests.support_db import add_incoming, add_outgoing, add_seller, add_staff
 
@@ -445,3 +446,108 @@ def test_postgresql_migration_adds_and_removes_the_search_index(postgres_server:
         with admin.connect() as connection:
             connection.execute(sa.text("DROP DATABASE IF EXISTS roundtrip WITH (FORCE)"))
         admin.dispose()
+
+
+def test_annotating_again_replaces_the_pending_annotation(
+    session: Session, three: dict[str, Seller]
+) -> None:
+    rina = add_staff(session)
+    dina = add_staff(session, "dina", 43)
+    question = session.scalars(sa.select(Message).where(Message.intent == "tanya_cod")).one()
+    first = inbox.add_annotation(session, question.id, "sapa", account_id=rina.id)
+    assert first.replaced == ()
+    second = inbox.add_annotation(session, question.id, "tanya_cod/apa_itu", account_id=rina.id)
+    assert second.replaced == (first.id,) and second.id != first.id
+    assert [(a.id, a.intent) for a in inbox.list_pending_annotations(session)] == [
+        (second.id, "tanya_cod/apa_itu")
+    ]
+    # Someone else's pending annotation: only its author or an admin may replace it.
+    with pytest.raises(inbox.NotAllowed) as refused:
+        inbox.add_annotation(session, question.id, "sapa", account_id=dina.id)
+    assert refused.value.authors == ["rina"]
+    by_admin = inbox.add_annotation(session, question.id, "sapa", account_id=dina.id, admin=True)
+    assert by_admin.replaced == (second.id,) and by_admin.author == "dina"
+    # Once exported, a new annotation is a new pending one (the export decides what to do).
+    session.get_one(NluAnnotation, by_admin.id).exported_at = T0
+    after = inbox.add_annotation(session, question.id, "tanya_cod/apa_itu", account_id=rina.id)
+    assert after.replaced == ()
+    assert inbox.count_pending_annotations(session) == 1
+
+
+def test_deleting_a_pending_annotation(session: Session, three: dict[str, Seller]) -> None:
+    rina = add_staff(session)
+    dina = add_staff(session, "dina", 43)
+    question = session.scalars(sa.select(Message).where(Message.intent == "tanya_cod")).one()
+    fallback = session.scalars(sa.select(Message).where(Message.text == "asdf qwerty")).one()
+    own = inbox.add_annotation(session, question.id, "tanya_cod/apa_itu", account_id=rina.id)
+    other = inbox.add_annotation(session, fallback.id, "sapa", "halo kak", account_id=rina.id)
+    assert own.may_change(rina.id, admin=False) and not own.may_change(dina.id, admin=False)
+    assert own.may_change(dina.id, admin=True)
+
+    with pytest.raises(inbox.NotAllowed):
+        inbox.delete_annotation(session, own.id, account_id=dina.id)
+    deleted = inbox.delete_annotation(session, own.id, account_id=rina.id)
+    assert (deleted.id, deleted.intent, deleted.message_id) == (
+        own.id,
+        "tanya_cod/apa_itu",
+        question.id,
+    )
+    with pytest.raises(LookupError):
+        inbox.delete_annotation(session, own.id, account_id=rina.id)
+    session.get_one(NluAnnotation, other.id).exported_at = T0
+    with pytest.raises(inbox.AlreadyExported):
+        inbox.delete_annotation(session, other.id, account_id=rina.id, admin=True)
+    assert inbox.count_pending_annotations(session) == 0
+    assert session.get(NluAnnotation, other.id) is not None
+
+
+def test_queue_waits_from_the_oldest_unanswered_message(session: Session) -> None:
+    """ "Menunggu" counts from the seller's oldest message no staff reply has answered."""
+    staff = add_staff(session)
+    # Asked for a person; nobody answered: waiting since the request.
+    asked = add_seller(session, 7_100_000_001, "Asked")
+    add_incoming(session, asked, "mau ngomong sama orang", T0, status="handoff_requested")
+    add_incoming(session, asked, "halo?", T0 + HOUR, status="handoff_ack")
+    asked.handoff_state, asked.handoff_at = "requested", T0
+    # Asked, staff answered, the seller has not written since: nothing waits.
+    answered = add_seller(session, 7_100_000_002, "Answered")
+    add_incoming(session, answered, "tolong dong", T0 - HOUR, status="handoff_requested")
+    answered.handoff_state, answered.handoff_at = "requested", T0 - HOUR
+    add_outgoing(session, answered, "Halo Kak, saya Rina", T0, account_id=staff.id)
+    # Taken over; the seller answered twice, one /modul (answered by the bot) between:
+    # waiting since the first held answer.
+    taken = add_seller(session, 7_100_000_003, "Taken")
+    add_incoming(session, taken, "dulu sekali", T0 - 10 * HOUR, status="handoff")  # earlier one
+    add_outgoing(session, taken, "Halo Kak, dari tim AKAR", T0 - 2 * HOUR, account_id=staff.id)
+    taken.handoff_state, taken.handoff_at = "staff", T0 - 2 * HOUR
+    add_incoming(session, taken, "iya kak", T0 - 90 * timedelta(minutes=1), status="handoff_ack")
+    add_incoming(session, taken, "/modul", T0 - HOUR, status="learning")
+    add_incoming(session, taken, "gimana kak?", T0 - 30 * timedelta(minutes=1), status="handoff")
+    # Taken over, the seller has not answered: nothing waits (not since the takeover).
+    quiet = add_seller(session, 7_100_000_004, "Quiet")
+    add_outgoing(session, quiet, "Halo Kak", T0 - 3 * HOUR, account_id=staff.id)
+    quiet.handoff_state, quiet.handoff_at = "staff", T0 - 3 * HOUR
+    # A staff reply Telegram refused answers nothing.
+    refused = add_seller(session, 7_100_000_005, "Refused")
+    add_incoming(session, refused, "halo tim", T0 + HOUR, status="handoff_requested")
+    refused.handoff_state, refused.handoff_at = "requested", T0 + HOUR
+    failed = add_outgoing(session, refused, "Halo", T0 + 2 * HOUR, account_id=staff.id)
+    failed.delivery_status = "failed"
+    session.commit()
+
+    queue = handoff_queue(session)
+    assert [(w.first_name, w.waiting_since) for w in queue] == [
+        ("Taken", T0 - 90 * timedelta(minutes=1)),
+        ("Asked", T0),
+        ("Refused", T0 + HOUR),
+        ("Quiet", None),  # then those with nothing waiting, oldest handoff first
+        ("Answered", None),
+    ]
+    assert queue[0].started == T0 - 2 * HOUR and queue[0].state == "staff"
+    assert queue[0].waiting_seconds(T0) == 90 * 60
+    assert queue[3].waiting_seconds(T0) is None
+    assert waiting_since(session, taken.id, "staff", T0 - 2 * HOUR) == T0 - 90 * timedelta(
+        minutes=1
+    )
+    assert waiting_since(session, answered.id, "requested", T0 - HOUR) is None
+    assert waiting_since(session, asked.id, None, None) is None

@@ -16,6 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import AuditEntry, StaffAccount, utcnow
+from bot.desk.inbox_query import FILTER_LABELS, FLAGS, REVIEW_CHOICES
+from bot.desk.labels import STATUS_NAMES
 
 # What the audit page shows for each action (unknown actions are shown as stored).
 ACTION_NAMES: Final = {
@@ -26,6 +28,7 @@ ACTION_NAMES: Final = {
     "export": "mengekspor",
     "reply": "membalas",
     "annotate": "menganotasi",
+    "delete_annotation": "menghapus anotasi",
     "note": "menulis catatan",
     "review": "menandai ditinjau",
     "unreview": "membatalkan tanda ditinjau",
@@ -47,11 +50,77 @@ REASON_NAMES: Final = {
     "locked": "akun sedang dikunci",
     "disabled": "akun nonaktif",
 }
-DETAIL_NAMES: Final = {"reason": "sebab", "ip": "IP", "halaman": "halaman"}
+DETAIL_NAMES: Final = {
+    "reason": "sebab",
+    "ip": "IP",
+    "halaman": "halaman",
+    "saringan": "saringan",
+    "format": "format",
+    "sampai_pesan": "ditinjau sampai pesan",
+    "catatan": "catatan",
+    "intent": "intent",
+    "anotasi": "anotasi",
+    "menggantikan": "menggantikan anotasi",
+    "pesan": "pesan",
+    "status": "status kirim",
+    "ke": "ke",
+    "ditulis": "contoh ditulis",
+    "dipindah": "contoh dipindah",
+    "dilewati": "dilewati",
+}
+
+
+# The export's skip reasons (bot/support/export.py), short.
+SKIP_NAMES: Final = {
+    "duplicate": "sudah ada",
+    "replaced": "diganti anotasi baru",
+    "conflict": "intent lain di data latih",
+    "held_out": "data uji",
+    "markup": "tanda entitas",
+    "unknown_intent": "intent tidak dikenal",
+}
+# Keys whose value is a row number: shown as "#12".
+NUMBERED: Final = frozenset({"catatan", "anotasi", "pesan", "sampai_pesan"})
+
+
+def _filters(filters: dict[str, Any]) -> str:
+    """Inbox filters as the form names them: "cari: cod, tinjauan: belum ditinjau, dinilai 👎"."""
+    parts = []
+    for key, value in filters.items():
+        name = FILTER_LABELS.get(key, key)
+        if key in FLAGS:
+            parts.append(name)
+        elif key == "tinjauan":
+            parts.append(f"{name}: {REVIEW_CHOICES.get(value, value).lower()}")
+        else:
+            parts.append(f"{name}: {value}")
+    return ", ".join(parts) or "tanpa saringan"
+
+
+def _value(key: str, value: Any) -> str:
+    if key == "reason":
+        return str(REASON_NAMES.get(value, value))
+    if key == "saringan" and isinstance(value, dict):
+        return _filters(value)
+    if key == "dilewati" and isinstance(value, dict):
+        skipped = [f"{SKIP_NAMES.get(k, k)} {n}" for k, n in value.items()]
+        return ", ".join(skipped) or "tidak ada"
+    if key == "status":
+        return STATUS_NAMES.get(value, str(value))
+    if key == "format":
+        return str(value).upper()
+    if isinstance(value, list):
+        return ", ".join(f"#{v}" for v in value)
+    if key in NUMBERED:
+        return f"#{value}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items()) or "-"
+    return str(value)
 
 
 def describe(detail: dict[str, Any] | None) -> str:
-    """A detail dict as Indonesian text for the audit page ("sebab: kata sandi salah; IP: ...")."""
+    """A detail dict as Indonesian text for the audit page ("sebab: kata sandi salah; IP: ...").
+    Only what was recorded is shown; known keys and values get their Indonesian names."""
     if not detail:
         return ""
     parts = []
@@ -62,13 +131,7 @@ def describe(detail: dict[str, Any] | None) -> str:
             continue
         if value is None:
             continue
-        if key == "reason":
-            shown = REASON_NAMES.get(value, value)
-        elif isinstance(value, dict):  # e.g. the inbox filters of an export
-            shown = ", ".join(f"{k}={v}" for k, v in value.items()) or "tanpa saringan"
-        else:
-            shown = value
-        parts.append(f"{DETAIL_NAMES.get(key, key)}: {shown}")
+        parts.append(f"{DETAIL_NAMES.get(key, key)}: {_value(key, value)}")
     return "; ".join(parts)
 
 

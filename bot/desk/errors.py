@@ -1,14 +1,17 @@
 """How the desk answers when it says no.
 
-Browsers get pages (a redirect to /masuk, a 403 page in Indonesian); htmx and JSON clients get
-status codes they can act on: 401 with `HX-Redirect: /masuk` (htmx then loads the login page)
-or a short JSON body. Validation errors never echo the submitted input back, because that input
-may be a password.
+Browsers get pages (a redirect to /masuk, a 403 page in Indonesian; an account without a role
+gets the page that says so, with a logout button). htmx and JSON clients get status codes they
+can act on: 401 with `HX-Redirect: /masuk?next=...` (htmx then loads the login page, which
+leads back to the page the request came from), or a short JSON body whose `detail` is the
+Indonesian message. static/desk-htmx.js shows that message in a banner for every htmx request
+that fails, since htmx itself swaps nothing on an error. Validation errors never echo the
+submitted input back, because that input may be a password.
 """
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -17,9 +20,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from bot.desk.auth import Forbidden, NotSignedIn
+from bot.desk.csrf import SAFE_METHODS
 from bot.desk.templating import render
 
 LOGIN_PATH = "/masuk"
+NO_ROLE_TEMPLATE = "tanpa_peran.html"
 
 
 def wants_fragment_or_json(request: Request) -> bool:
@@ -39,25 +44,43 @@ def safe_next(path: str | None) -> str | None:
     return path
 
 
+def _login_target(here: str | None) -> str:
+    """/masuk, with `next` when there is a page worth returning to."""
+    if here and here != "/" and safe_next(here):
+        return LOGIN_PATH + "?next=" + quote(here, safe="")
+    return LOGIN_PATH
+
+
+def _htmx_page(request: Request) -> str | None:
+    """The path of the page an htmx request came from (its `HX-Current-URL`); only the path is
+    kept (and `safe_next` checks it), so the header can never lead to another site."""
+    current = request.headers.get("HX-Current-URL")
+    if not current:
+        return None
+    parts = urlsplit(current)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def _not_signed_in(request: Request, exc: Exception) -> Response:
     if wants_fragment_or_json(request):
         return JSONResponse(
-            {"detail": "Silakan masuk terlebih dahulu."},
+            {"detail": "Anda belum masuk, atau sesi Anda sudah berakhir. Silakan masuk lagi."},
             status_code=401,
-            headers={"HX-Redirect": LOGIN_PATH},
+            headers={"HX-Redirect": _login_target(_htmx_page(request))},
         )
-    target = LOGIN_PATH
+    here = None
     if request.method == "GET":
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        if safe_next(here) and here != "/":
-            target += "?next=" + quote(here, safe="")
-    return RedirectResponse(target, status_code=303)
+    return RedirectResponse(_login_target(here), status_code=303)
 
 
 def _forbidden(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Forbidden)
     if wants_fragment_or_json(request):
         return JSONResponse({"detail": exc.message}, status_code=403)
+    if exc.staff is not None and exc.staff.role is None and request.method in SAFE_METHODS:
+        # Any page, for an account without a role: say what to do, and offer to sign out.
+        return render(request, NO_ROLE_TEMPLATE, exc.staff, status_code=403)
     return render(request, "terlarang.html", exc.staff, status_code=403, message=exc.message)
 
 

@@ -25,6 +25,19 @@ WIB: Final = ZONES["WIB"]
 MAX_SELLER_CHARS: Final = 100
 FLAGS: Final = ("yakin_rendah", "fallback", "jempol_bawah", "perlu_ditangani")
 REVIEW_CHOICES: Final = {"": "Semua", "belum": "Belum ditinjau", "sudah": "Sudah ditinjau"}
+# The filters as the form names them (the audit page shows recorded filters with these).
+FILTER_LABELS: Final = {
+    "cari": "cari",
+    "penjual": "penjual",
+    "intent": "intent",
+    "dari": "dari tanggal",
+    "sampai": "sampai tanggal",
+    "tinjauan": "tinjauan",
+    "yakin_rendah": "keyakinan rendah",
+    "fallback": "tidak dipahami",
+    "jempol_bawah": "dinilai 👎",
+    "perlu_ditangani": "ditangani tim",
+}
 
 
 @cache

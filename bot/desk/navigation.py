@@ -1,8 +1,8 @@
 """The desk's menu: one list, filtered by role, so a link is shown only to those who may open it.
 
 The server enforces roles on each route (bot/desk/auth.py); this list only decides what the menu
-shows and where "/" leads. A page built later keeps its path here and replaces its "Segera
-hadir" placeholder (bot/desk/views/placeholders.py).
+shows and where "/" leads. A page not built yet keeps its path here and gets a "Segera hadir"
+placeholder from `PLACEHOLDERS` in bot/desk/views/home.py until its own view module replaces it.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ def visible(role: Role | None) -> list[NavItem]:
 
 
 def home_path(role: Role | None) -> str:
-    """Where a signed-in person lands: the first page their role may open."""
+    """Where a signed-in person lands: the first page their role may open, or "/" (which
+    explains that the account has no role yet, with a logout button)."""
     items = visible(role)
-    return items[0].path if items else "/keluar"
+    return items[0].path if items else "/"

@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from bot.broadcast.schedule import MONTHS, ZONES
-from bot.desk import navigation
+from bot.desk import labels, navigation
 from bot.desk.auth import Staff
 
 TEMPLATE_DIR: Final = Path(__file__).resolve().parent / "templates"
@@ -59,6 +59,8 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(number=number, wib=wib, duration=duration)
+    # The handoff words of every page, also inside imported macros (which see globals only).
+    env.globals.update(handoff_names=labels.HANDOFF_NAMES, handoff_titles=labels.HANDOFF_TITLES)
     return env
 
 

@@ -1,14 +1,20 @@
 """Writing staff's NLU annotations into the training data (`nlu/dari_tinjauan.yml`).
 
 One file, rewritten whole each time: its previous examples plus the new ones, grouped by intent,
-with a comment header saying where they come from. A new example is skipped when its text
-(annotation markup removed, case and spacing folded: the rule of tests/test_nlu_data.py)
-- is already an example anywhere in nlu/*.yml, under any intent, or earlier in the batch;
-- is a message of the held-out test set (tests/nlu/test_nlu.yml): training on it would make
-  the evaluation lie, so it is skipped with a warning;
-- contains text Rasa would read as entity markup ("[x](y)").
-Every processed annotation gets `exported_at` (written or skipped: there is nothing left to
-export for it); the result says which was which. After an export, `make train` learns them.
+with a comment header saying where they come from. An example's text is compared with annotation
+markup removed, case and spacing folded (the rule of tests/test_nlu_data.py). A new example
+- already in nlu/*.yml or earlier in the batch under the same intent is skipped ("duplicate");
+- already in this file under another intent, from an earlier export, is moved to the new intent
+  (staff corrected their own earlier correction);
+- already in the hand-written data (or earlier in the batch) under another intent is skipped
+  with a warning ("conflict"): someone has to decide which intent is right;
+- that is a message of the held-out test set (tests/nlu/test_nlu.yml) is skipped with a
+  warning: training on it would make the evaluation lie;
+- that contains text Rasa would read as entity markup ("[x](y)") is skipped with a warning.
+Of several pending annotations of one message (made before re-annotating replaced them), only
+the latest counts; the others are skipped as "replaced".
+Every processed annotation gets `exported_at` (written, moved or skipped: there is nothing left
+to export for it); the result says which was which. After an export, `make train` learns them.
 """
 
 from __future__ import annotations
@@ -45,19 +51,41 @@ class Skipped:
     annotation_id: int
     intent: str
     example: str
-    reason: str  # "duplicate", "held_out", "markup", "unknown_intent"
+    # "duplicate", "replaced", "conflict", "held_out", "markup", "unknown_intent"
+    reason: str
+    other_intent: str | None = None  # "conflict": the intent the example already has
+
+
+@dataclass(frozen=True)
+class Moved:
+    """An example of an earlier export, moved to the intent a newer annotation gives it."""
+
+    annotation_id: int
+    from_intent: str
+    intent: str
+    example: str
+
+
+# Skips nobody needs to act on.
+QUIET_REASONS: Final = frozenset({"duplicate", "replaced"})
 
 
 @dataclass
 class ExportResult:
     path: Path
     written: list[tuple[str, str]] = field(default_factory=list)  # (intent, example)
+    moved: list[Moved] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        """Whether the file was rewritten (and the model needs training)."""
+        return bool(self.written or self.moved)
 
     @property
     def warnings(self) -> list[Skipped]:
         """Skips someone should know about (not plain duplicates)."""
-        return [s for s in self.skipped if s.reason != "duplicate"]
+        return [s for s in self.skipped if s.reason not in QUIET_REASONS]
 
 
 def plain(example: str) -> str:
@@ -147,12 +175,16 @@ def export_annotations(
     if not pending:
         return result
 
-    seen = {
-        plain(example)
-        for path in sorted(nlu_dir.glob("*.yml"))
-        for examples in examples_of(path).values()
-        for example in examples
-    }
+    # Where each known example is: its intent, and whether it is this file's from an earlier
+    # export ("ours"), the hand-written data ("data") or this batch ("batch").
+    seen: dict[str, tuple[str, str]] = {}
+    for path in sorted(nlu_dir.glob("*.yml")):
+        source = "ours" if path.name == FILE_NAME else "data"
+        for intent, examples in examples_of(path).items():
+            for example in examples:
+                key = plain(example)
+                if key not in seen or seen[key][1] == "ours":
+                    seen[key] = (intent, source)
     held = (
         {plain(e) for examples in examples_of(held_out).values() for e in examples}
         if held_out.exists()
@@ -160,28 +192,46 @@ def export_annotations(
     )
     choices = known_intents(domain_dir) if domain_dir is not None else known_intents()
     merged = examples_of(target) if target.exists() else defaultdict(list)
+    latest = {a.message_id: a.id for a in pending if a.message_id is not None}
 
     for annotation in pending:
+        annotation.exported_at = now
         example = clean(annotation.example)
         key = plain(example)
+        known = seen.get(key)
         reason = None
-        if annotation.intent not in choices:
+        if annotation.message_id is not None and latest[annotation.message_id] != annotation.id:
+            reason = "replaced"  # a newer annotation of the same message counts instead
+        elif annotation.intent not in choices:
             reason = "unknown_intent"  # the domain changed since it was recorded
-        elif not key or key in seen:
+        elif not key or (known is not None and known[0] == annotation.intent):
             reason = "duplicate"
         elif key in held:
             reason = "held_out"
         elif _MARKUP.search(example):
             reason = "markup"
+        elif known is not None and known[1] == "ours":
+            old_intent = known[0]
+            merged[old_intent] = [e for e in merged[old_intent] if plain(e) != key]
+            if not merged[old_intent]:
+                del merged[old_intent]
+            merged[annotation.intent].append(example)
+            seen[key] = (annotation.intent, "batch")
+            result.moved.append(Moved(annotation.id, old_intent, annotation.intent, example))
+            continue
+        elif known is not None:
+            result.skipped.append(
+                Skipped(annotation.id, annotation.intent, example, "conflict", known[0])
+            )
+            continue
         if reason is None:
             merged[annotation.intent].append(example)
-            seen.add(key)
+            seen[key] = (annotation.intent, "batch")
             result.written.append((annotation.intent, example))
         else:
             result.skipped.append(Skipped(annotation.id, annotation.intent, example, reason))
-        annotation.exported_at = now
 
-    if result.written:
+    if result.changed:
         _write_atomically(target, render(merged, now))
     return result
 
@@ -196,23 +246,41 @@ def export_pending(
 
 REASONS: Final = {
     "duplicate": "sudah ada di data latih",
+    "replaced": "diganti anotasi yang lebih baru untuk pesan yang sama",
+    "conflict": "kalimat yang sama sudah ada di data latih dengan intent lain",
     "held_out": "sama dengan pesan di data uji (tests/nlu), tidak boleh dipakai melatih",
     "markup": "berisi teks yang akan dibaca Rasa sebagai tanda entitas ([..](..))",
     "unknown_intent": "intent tidak ada lagi di domain",
 }
 
 
+def reason_text(skipped: Skipped) -> str:
+    """Why it was skipped, in Indonesian (with the other intent of a conflict)."""
+    text = REASONS.get(skipped.reason, skipped.reason)
+    if skipped.other_intent:
+        text += f" ({skipped.other_intent})"
+    return text
+
+
 def summary_lines(result: ExportResult) -> list[str]:
     """What happened, in Indonesian, for staff (CLI output and the desk's message)."""
     lines = [f"{len(result.written)} contoh baru ditulis ke {result.path.name}."]
+    for moved in result.moved:
+        lines.append(
+            f"Anotasi #{moved.annotation_id}: {moved.example!r} dipindah dari {moved.from_intent} "
+            f"ke {moved.intent}."
+        )
     duplicates = sum(1 for s in result.skipped if s.reason == "duplicate")
     if duplicates:
         lines.append(f"{duplicates} dilewati karena sudah ada di data latih.")
+    replaced = sum(1 for s in result.skipped if s.reason == "replaced")
+    if replaced:
+        lines.append(f"{replaced} dilewati karena diganti anotasi yang lebih baru.")
     for skipped in result.warnings:
         lines.append(
             f"Peringatan: anotasi #{skipped.annotation_id} ({skipped.intent}) "
-            f"dilewati: {REASONS[skipped.reason]}: {skipped.example!r}"
+            f"dilewati: {reason_text(skipped)}: {skipped.example!r}"
         )
-    if result.written:
+    if result.changed:
         lines.append("Jalankan `make train` supaya model mempelajarinya.")
     return lines

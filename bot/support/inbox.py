@@ -33,21 +33,26 @@ from bot.db.models import (
 )
 from bot.support import search
 from bot.support.annotations import (
+    AlreadyExported,
     AnnotationView,
+    NotAllowed,
     UnknownIntent,
     add_annotation,
     annotation_intents,
     count_pending_annotations,
+    delete_annotation,
     list_pending_annotations,
 )
 
 __all__ = [
     "DEFAULT_LOW_CONFIDENCE",
+    "AlreadyExported",
     "AnnotationView",
     "ConversationSummary",
     "ConversationView",
     "InboxFilter",
     "MessageView",
+    "NotAllowed",
     "NoteView",
     "Page",
     "SellerView",
@@ -57,6 +62,7 @@ __all__ = [
     "annotation_intents",
     "conversation",
     "count_pending_annotations",
+    "delete_annotation",
     "list_conversations",
     "list_notes",
     "list_pending_annotations",

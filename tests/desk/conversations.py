@@ -23,7 +23,7 @@ class Seeded:
     dewi: int  # ongkir question, reviewed
     agus: int  # fallback, not reviewed
     rina: int  # 👍, reviewed
-    yusuf: int  # taken over by staff
+    yusuf: int  # taken over by staff, answered the takeover reply (waiting since)
     siti_question: int  # the message id Siti gave a 👎
     budi_fallback: int
     now: datetime
@@ -187,6 +187,13 @@ def seed_conversations(sessions: sessionmaker[Session], now: datetime | None = N
             reply_to=q5,
         )
         yusuf.handoff_state, yusuf.handoff_at = "staff", ago(hours=5, minutes=50)
+        add_incoming(  # his answer to the takeover reply, held for staff: he waits since
+            session,
+            yusuf,
+            "nama tokonya Hidayat Jaya kak, saldo 2,3 jt blm cair",
+            ago(hours=5, minutes=20),
+            status="handoff_ack",
+        )
         session.flush()
         return Seeded(
             siti=siti.id,

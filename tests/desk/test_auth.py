@@ -71,6 +71,43 @@ async def test_every_route_without_login_redirects_or_answers_401(
         assert api.status_code == 401, (method, path)
 
 
+async def test_htmx_gets_back_to_its_page_after_signing_in_and_sees_why_it_failed(
+    app: FastAPI, client: httpx.AsyncClient, sessions: sessionmaker[Session]
+) -> None:
+    """401 for htmx: HX-Redirect to the login page with `next` = the page the request came
+    from (HX-Current-URL), never another site. Every page loads desk-htmx.js, which shows the
+    JSON `detail` of a refused htmx request in the #galat-htmx banner."""
+    here = "http://desk.test/kotak-masuk?cari=cod&tinjauan=belum"
+    htmx = await client.get("/kotak-masuk", headers={"HX-Request": "true", "HX-Current-URL": here})
+    assert htmx.status_code == 401
+    assert (
+        htmx.headers["HX-Redirect"] == "/masuk?next=%2Fkotak-masuk%3Fcari%3Dcod%26tinjauan%3Dbelum"
+    )
+    assert "Silakan masuk lagi" in htmx.json()["detail"]
+    for evil in ("https://evil.example//evil.example/x", "https://evil.example/"):
+        refused = await client.post(
+            "/percakapan/1/catatan", headers={"HX-Request": "true", "HX-Current-URL": evil}
+        )
+        assert refused.headers["HX-Redirect"] == "/masuk", evil
+
+    make_staff(sessions, "dina", 202, Role.SUPPORT)
+    await login(client, "dina")
+    page = await client.get("/kotak-masuk")
+    assert '<script src="/static/desk-htmx.js" defer></script>' in page.text
+    assert '<div id="galat-htmx" class="htmx-error" role="alert" hidden>' in page.text
+    assert "<script>" not in page.text  # no inline script: the CSP stays strict
+    script = await client.get("/static/desk-htmx.js")
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith(("text/javascript", "application/javascript"))
+    assert "htmx:responseError" in script.text and "innerHTML" not in script.text
+    # A stale CSRF token on an htmx POST: 403 with the reason for the banner.
+    stale = await client.post(
+        "/percakapan/1/catatan", headers={"HX-Request": "true", "X-CSRF-Token": "x" * 64}
+    )
+    assert stale.status_code == 403
+    assert "token keamanan (CSRF)" in stale.json()["detail"]
+
+
 async def test_redirect_remembers_the_page_but_never_another_site(
     app: FastAPI, client: httpx.AsyncClient, sessions: sessionmaker[Session]
 ) -> None:
@@ -111,12 +148,27 @@ async def test_wrong_role_gets_403(
         assert (await support.get("/laporan-siaran")).status_code == 200
 
     async with client_for(client._transport.app) as no_role:  # type: ignore[attr-defined]
-        await login(no_role, "nora")
-        for path in ("/", "/kotak-masuk", "/laporan-siaran", "/audit"):
-            page = await no_role.get(path)
-            assert page.status_code == 403, path
-            assert "belum punya peran" in page.text
+        # No role: the login leads to "/", which says so (instead of the logout page).
+        assert (await login(no_role, "nora")).headers["location"] == "/"
+        home = await no_role.get("/")
+        assert home.status_code == 200
+        for path in ("/", "/kotak-masuk", "/laporan-siaran", "/audit", "/percakapan/1"):
+            page = home if path == "/" else await no_role.get(path)
+            assert page.status_code == (200 if path == "/" else 403), path
+            assert "Belum punya peran" in page.text
+            assert "Akun Anda belum punya peran. Minta admin memberi peran" in page.text
+            assert "<strong>203</strong>" in page.text  # the Telegram id to give the admin
+            assert "akar users grant 203 support" in page.text
+            main = page.text.split('<main id="isi">', 1)[1]
+            assert '<form method="post" action="/keluar">' in main
+            assert f'value="{session_csrf(page.text)}"' in main
         assert (await no_role.get("/keluar")).status_code == 200
+        # htmx and JSON clients get the reason as JSON.
+        htmx = await no_role.get("/kotak-masuk", headers={"HX-Request": "true"})
+        assert htmx.status_code == 403 and "belum punya peran" in htmx.json()["detail"]
+        # The logout button works.
+        out = await no_role.post("/keluar", data={"csrf_token": session_csrf(home.text)})
+        assert out.headers["location"] == "/masuk?keluar=1"
 
 
 async def test_role_is_read_from_the_database_on_every_request(

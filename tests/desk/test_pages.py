@@ -8,9 +8,9 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db.models import AuditEntry, Role
-from bot.desk.audit import audit
-from tests.desk.support import login, make_staff, seed_broadcasts
+from bot.db.models import AuditEntry, Broadcast, Role
+from bot.desk.audit import audit, describe
+from tests.desk.support import FIXED_START, login, make_staff, seed_broadcasts
 
 TRAINER, OTHER_TRAINER = 301, 302
 
@@ -128,3 +128,110 @@ async def test_unknown_pages_get_an_indonesian_404(client: httpx.AsyncClient) ->
     assert "Halaman tidak ditemukan" in page.text
     assert (await client.get("/docs")).status_code == 404
     assert (await client.get("/openapi.json")).status_code == 404
+
+
+async def test_siaran_broadcasts_show_their_first_line_as_plain_text(
+    client: httpx.AsyncClient, sessions: sessionmaker[Session]
+) -> None:
+    """/siaran stores Telegram HTML: the report shows the text, not its tags or entities (and a
+    tag that came from an entity, like "&lt;b&gt;", stays text, escaped)."""
+    make_staff(sessions, "dina", 202, Role.SUPPORT)
+    with sessions.begin() as session:
+        session.add(
+            Broadcast(
+                created_by=TRAINER,
+                text=(
+                    '<b>Promo 12.12</b> &amp; <a href="https://akar.example/x">ongkir</a> '
+                    "&lt;b&gt;gratis&lt;/b&gt; &quot;hari ini&quot;\nBaris kedua"
+                ),
+                parse_mode="HTML",
+                segment={},
+                status="scheduled",
+                scheduled_at=FIXED_START,
+            )
+        )
+        session.add(
+            Broadcast(
+                created_by=TRAINER,
+                text="Tanpa HTML: <b> tetap teks",
+                segment={},
+                status="scheduled",
+                scheduled_at=FIXED_START,
+            )
+        )
+    await login(client, "dina")
+    page = await client.get("/laporan-siaran")
+    plain, html_one = (row.split("</td>", 2)[1] for row in page.text.split("<tr>")[2:4])
+    assert html_one.strip() == (
+        '<td class="text">Promo 12.12 &amp; ongkir &lt;b&gt;gratis&lt;/b&gt; &#34;hari ini&#34;'
+    )
+    assert plain.strip() == '<td class="text">Tanpa HTML: &lt;b&gt; tetap teks'
+    assert "akar.example" not in page.text and "Baris kedua" not in page.text
+
+
+def test_audit_details_read_in_indonesian() -> None:
+    assert describe({"format": "csv", "saringan": {}}) == "format: CSV; saringan: tanpa saringan"
+    assert describe(
+        {
+            "halaman": 2,
+            "saringan": {
+                "cari": "cod",
+                "tinjauan": "belum",
+                "jempol_bawah": "1",
+                "perlu_ditangani": "1",
+                "dari": "2026-11-01",
+            },
+        }
+    ) == (
+        "halaman: 2; saringan: cari: cod, tinjauan: belum ditinjau, dinilai 👎, ditangani tim, "
+        "dari tanggal: 2026-11-01"
+    )
+    assert (
+        describe({"pesan": 15, "status": "blocked"}) == "pesan: #15; status kirim: diblokir penjual"
+    )
+    assert describe({"intent": "sapa", "anotasi": 4, "menggantikan": [2, 3]}) == (
+        "intent: sapa; anotasi: #4; menggantikan anotasi: #2, #3"
+    )
+    assert (
+        describe(
+            {
+                "ke": "nlu/dari_tinjauan.yml",
+                "ditulis": 2,
+                "dipindah": 0,
+                "dilewati": {"duplicate": 1},
+            }
+        )
+        == "ke: nlu/dari_tinjauan.yml; contoh ditulis: 2; contoh dipindah: 0; dilewati: sudah ada 1"
+    )
+    assert describe({"dilewati": {}}) == "dilewati: tidak ada"
+    assert describe({"sampai_pesan": 9, "catatan": 3}) == ("ditinjau sampai pesan: #9; catatan: #3")
+    assert describe({"reason": "locked", "locked": True, "ip": "10.0.0.1"}) == (
+        "sebab: akun sedang dikunci; akun dikunci; IP: 10.0.0.1"
+    )
+    assert describe({"something_new": "x"}) == "something_new: x"  # unknown: as stored
+
+
+async def test_the_audit_page_shows_the_details_in_indonesian(
+    client: httpx.AsyncClient, sessions: sessionmaker[Session]
+) -> None:
+    admin_id = make_staff(sessions, "sari", 101, Role.ADMIN)
+    with sessions.begin() as session:
+        audit(
+            session,
+            admin_id,
+            "export",
+            "page",
+            "kotak-masuk",
+            {"format": "jsonl", "saringan": {"fallback": "1", "intent": "tanya_cod"}},
+        )
+        audit(
+            session, admin_id, "delete_annotation", "annotation", 7, {"intent": "sapa", "pesan": 3}
+        )
+    await login(client, "sari")
+    lines = rows((await client.get("/audit")).text)
+    assert any(
+        "mengekspor halaman kotak-masuk format: JSONL; saringan: tidak dipahami, intent: tanya_cod"
+        in line
+        for line in lines
+    )
+    assert any("menghapus anotasi anotasi 7 intent: sapa; pesan: #3" in line for line in lines)

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from playwright.async_api import ConsoleMessage, Page, async_playwright, expect
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db.models import Message, NluAnnotation, Role
+from bot.broadcast import roles
+from bot.db.models import Message, NluAnnotation, Role, StaffSession
 from bot.support.texts import HANDED_BACK
 from tests.desk.conversations import Seeded, seed_conversations
 from tests.desk.support import PASSWORD, make_staff, running_desk
@@ -41,16 +42,22 @@ def seed(sessions: sessionmaker[Session]) -> tuple[Seeded, int]:
     seeded = seed_conversations(sessions)
     rina = make_staff(sessions, "rina", 203, Role.SUPPORT)
     with sessions.begin() as session:  # earlier annotations, so the page is not almost empty
-        for intent, example in [
-            ("tanya_cod/aktifkan", "kak cara aktifin cod di shopee gmn ya"),
+        siti_second = session.scalars(
+            sa.select(Message.id)
+            .where(Message.seller_id == seeded.siti, Message.direction == "in")
+            .order_by(Message.id)
+        ).all()[1]
+        for message_id, intent, example in [
+            (seeded.siti_question, "tanya_cod/aktifkan", "kak cara aktifin cod di shopee gmn ya"),
             (
+                siti_second,
                 "tanya_retur_komplain/ajukan_retur",
-                "pembeli minta retur krn warna beda, gmn prosesnya",
+                "pembeli nolak paket cod, ongkir balik siapa yg bayar",
             ),
         ]:
             session.add(
                 NluAnnotation(
-                    message_id=seeded.siti_question,
+                    message_id=message_id,
                     intent=intent,
                     example=example,
                     account_id=rina,
@@ -128,7 +135,7 @@ async def test_support_staff_flow(
                     .get_by_role("link", name="Perlu ditangani")
                     .click()
                 )
-                await expect(page.get_by_text("2 penjual menunggu")).to_be_visible()
+                await expect(page.get_by_text("2 penjual dalam penanganan")).to_be_visible()
                 await page.screenshot(path=str(SCREENSHOTS / "perlu-ditangani.png"), full_page=True)
                 await (
                     page.get_by_role("row", name="Budi Santoso")
@@ -200,3 +207,97 @@ async def test_support_staff_flow(
                 await browser.close()
     # Blocked inline code or styles would show up here as CSP errors.
     assert [p for p in problems if "Content Security Policy" in p] == []
+
+
+async def test_failed_htmx_requests_say_why(
+    chromium: str,
+    database_url: str,
+    sessions: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """htmx swaps nothing when the desk says no, so desk-htmx.js shows why in a banner: a
+    stale CSRF token (signed out and in again in another tab), a role taken away; a session
+    that ended leads to the login page, and back to the page after signing in."""
+    seeded, _ = seed(sessions)
+    problems: list[str] = []
+
+    expected = ("status of 40", "Response Status Error Code 40")  # the refusals themselves
+
+    def watch(message: ConsoleMessage) -> None:
+        if message.type in ("error", "warning") and not any(e in message.text for e in expected):
+            problems.append(message.text + " @ " + str(message.location))
+
+    async with (
+        running_desk(database_url, monkeypatch) as (base_url, _),
+        async_playwright() as p,
+    ):
+        browser = await p.chromium.launch(
+            executable_path=chromium, headless=True, args=["--no-sandbox"]
+        )
+        try:
+            context = await browser.new_context(
+                viewport={"width": 1280, "height": 860}, locale="id-ID"
+            )
+            page = await context.new_page()
+            page.on("console", watch)
+            await sign_in(page, base_url)
+            conversation = f"{base_url}/percakapan/{seeded.siti}"
+            await page.goto(conversation)
+            banner = page.locator("#galat-htmx")
+            await expect(banner).to_be_hidden()
+
+            # Another tab signs out and in again: this page's CSRF token is stale.
+            other = await context.new_page()
+            await other.goto(base_url + "/keluar")
+            await other.get_by_role("button", name="Keluar sekarang").click()
+            await other.wait_for_url("**/masuk?keluar=1")
+            await other.get_by_label("Nama pengguna").fill("dina")
+            await other.get_by_label("Kata sandi").fill(PASSWORD)
+            await other.get_by_role("button", name="Masuk").click()
+            await other.wait_for_url(base_url + "/kotak-masuk")
+            await other.close()
+
+            await page.get_by_label("Catatan baru").fill("Cek resi dulu")
+            await page.get_by_role("button", name="Simpan catatan").click()
+            await expect(banner).to_be_visible()
+            await expect(banner).to_contain_text("token keamanan (CSRF)")
+            await expect(banner).to_contain_text("Salin dulu teks yang sedang Anda tulis")
+            await expect(page.get_by_label("Catatan baru")).to_have_value("Cek resi dulu")
+            await page.get_by_role("button", name="Tutup").click()
+            await expect(banner).to_be_hidden()
+            await banner.page.get_by_role("button", name="Tandai sudah ditinjau").click()
+            await expect(banner).to_be_visible()
+            await page.get_by_role("button", name="Muat ulang halaman").click()
+            await expect(banner).to_be_hidden()
+            # Reloaded: a fresh token, and the same button works.
+            await page.get_by_role("button", name="Tandai sudah ditinjau").click()
+            await expect(page.get_by_text("Percakapan ditandai sudah ditinjau.")).to_be_visible()
+
+            # The role is taken away: the inbox filter (an htmx GET) is refused.
+            await page.goto(base_url + "/kotak-masuk")
+            with sessions.begin() as session:
+                roles.revoke(session, 202)
+            await page.get_by_label("dinilai 👎").check()
+            await expect(banner).to_be_visible()
+            await expect(banner).to_contain_text("belum punya peran")
+            await page.get_by_role("button", name="Muat ulang halaman").click()
+            await expect(page.get_by_role("heading", name="Belum punya peran")).to_be_visible()
+            with sessions.begin() as session:
+                roles.grant(session, 202, Role.SUPPORT, granted_by=None)
+
+            # The session ends: htmx follows HX-Redirect to the login page, which leads back.
+            await page.goto(base_url + "/kotak-masuk?tinjauan=belum")
+            with sessions.begin() as session:
+                session.execute(sa.delete(StaffSession))
+            await page.get_by_label("Cari di pesan").fill("medan")
+            await page.get_by_label("Cari di pesan").press("Enter")
+            await page.wait_for_url("**/masuk?next=*")
+            assert "next=%2Fkotak-masuk%3Ftinjauan%3Dbelum" in page.url
+            await page.get_by_label("Nama pengguna").fill("dina")
+            await page.get_by_label("Kata sandi").fill(PASSWORD)
+            await page.get_by_role("button", name="Masuk").click()
+            await page.wait_for_url(base_url + "/kotak-masuk?tinjauan=belum")
+        finally:
+            await browser.close()
+    assert [p for p in problems if "Content Security Policy" in p] == []
+    assert problems == []

@@ -19,7 +19,16 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db.models import AuditEntry, Message, NluAnnotation, Role, StaffNote, utcnow
+from bot.db.models import (
+    AuditEntry,
+    Message,
+    NluAnnotation,
+    Role,
+    Seller,
+    StaffAccount,
+    StaffNote,
+    utcnow,
+)
 from bot.desk.app import create_app
 from bot.desk.inbox_query import WIB
 from bot.desk.state import DeskConfig
@@ -28,7 +37,7 @@ from bot.support.export import FILE_NAME
 from tests.desk.conftest import client_for
 from tests.desk.conversations import Seeded, seed_conversations, seed_many
 from tests.desk.support import login, make_staff, session_csrf
-from tests.support_db import add_incoming, add_seller
+from tests.support_db import add_incoming, add_outgoing, add_seller
 
 SELLER_ROW = re.compile(r'<a class="row-link" href="/percakapan/(\d+)">')
 
@@ -82,10 +91,13 @@ async def test_inbox_lists_conversations_with_badges_and_counts(
         seeded.rina,
     ]
     rows = page.text.split('<li class="conversation')[1:]
-    budi, _, agus, dewi, siti, rina = rows
+    budi, yusuf, agus, dewi, siti, rina = rows
     assert "Budi Santoso" in budi and "@budi_kopi_gayo" in budi
     assert "resinya JNE 0123 4567 8910" in budi  # the latest message's snippet
-    assert "perlu ditangani" in budi and "fallback" in budi and "belum ditinjau" in budi
+    assert "minta dibantu tim" in budi and "fallback" in budi and "belum ditinjau" in budi
+    assert "diambil alih staf" in yusuf and "minta dibantu tim" not in yusuf
+    # The handoff filter says it covers both.
+    assert "ditangani tim (diminta atau diambil alih)" in page.text
     assert "👎" in siti and "fallback" not in siti
     assert "belum ditinjau" not in dewi and "belum ditinjau" not in rina
     assert "fallback" in agus
@@ -207,7 +219,12 @@ async def test_staff_replies_show_their_author(
         reply.sent_by_account_id = dina
     page = await client.get(f"/percakapan/{seeded.yusuf}")
     assert "Staf · dina" in page.text
-    assert "Chat ini sedang ditangani staf sejak" in page.text
+    assert "Chat ini diambil alih staf sejak" in page.text
+    assert (
+        '<span class="badge badge-handoff"' in page.text and "diambil alih staf</span>" in page.text
+    )
+    # Waiting counts from his answer to the takeover reply, not from the takeover.
+    assert "Menunggu balasan <strong>5 jam 20 menit</strong>" in page.text
     assert "Kembalikan ke bot" in page.text
 
 
@@ -295,10 +312,16 @@ async def test_annotating_a_seller_message(
         },
     )
     assert rewritten.status_code == 303
+    # The second annotation of the message replaces the pending first one.
+    assert rewritten.headers["location"].endswith(
+        f"?info=anotasi-diganti#pesan-{seeded.budi_fallback}"
+    )
     page = await client.get(rewritten.headers["location"])
-    assert "Anotasi disimpan." in page.text
+    assert "Anotasi diganti" in page.text
     assert "“paket saya belum sampai sudah 5 hari”" in page.text
+    assert "“paket sy ke medan blm sampai 5 hari gmn nih”" not in page.text
     assert "menunggu ekspor" in page.text
+    assert "Ganti anotasi</button>" in page.text  # the form says it replaces
 
     bare_topic = await client.post(base, data={"csrf_token": token, "intent": "tanya_cod"})
     assert bare_topic.status_code == 400
@@ -318,15 +341,11 @@ async def test_annotating_a_seller_message(
         assert [(a.intent, a.example, a.account_id) for a in rows] == [
             (
                 "tanya_retur_komplain/paket_hilang_rusak",
-                "paket sy ke medan blm sampai 5 hari gmn nih",
-                dina,
-            ),
-            (
-                "tanya_retur_komplain/paket_hilang_rusak",
                 "paket saya belum sampai sudah 5 hari",
                 dina,
             ),
         ]
+        [kept_id] = [a.id for a in rows]
         outgoing = session.scalar(
             sa.select(Message.id).where(
                 Message.seller_id == seeded.budi, Message.direction == "out"
@@ -339,8 +358,14 @@ async def test_annotating_a_seller_message(
     assert bot_message.status_code == 404
     annotated = audits(sessions, "annotate")
     assert [a.target_id for a in annotated] == [str(seeded.budi_fallback)] * 2
-    assert annotated[0].detail is not None
-    assert annotated[0].detail["intent"] == "tanya_retur_komplain/paket_hilang_rusak"
+    first, second = (a.detail for a in annotated)
+    assert first is not None and first["intent"] == "tanya_retur_komplain/paket_hilang_rusak"
+    assert second == {
+        "intent": "tanya_retur_komplain/paket_hilang_rusak",
+        "anotasi": kept_id,
+        "menggantikan": [first["anotasi"]],
+    }
+    assert first["anotasi"] != kept_id
 
 
 # --- the handoff queue ---------------------------------------------------------------------------
@@ -351,24 +376,39 @@ async def test_handoff_queue_oldest_first_with_waiting_time(
 ) -> None:
     page = await client.get("/perlu-ditangani")
     assert page.status_code == 200
-    assert "2 penjual menunggu" in page.text
+    assert "2 penjual dalam penanganan</strong>, 2 menunggu balasan" in page.text
     rows = page.text.split("<tbody>", 1)[1].split("</tr>")[:-1]
-    assert f"/percakapan/{seeded.yusuf}#penanganan" in rows[0]  # taken over 5 h 50 min ago
+    # Yusuf: taken over 5 h 50 min ago, waiting since his answer 5 h 20 min ago.
+    assert f"/percakapan/{seeded.yusuf}#penanganan" in rows[0]
     assert "diambil alih staf" in rows[0]
-    assert "5 jam 50 menit" in rows[0]
+    taken = (seeded.now - timedelta(hours=5, minutes=50)).astimezone(WIB)
+    answered = (seeded.now - timedelta(hours=5, minutes=20)).astimezone(WIB)
+    assert f"sejak {taken.day} " in rows[0] and f"{taken:%H.%M} WIB" in rows[0]
+    assert "<strong>5 jam 20 menit</strong>" in rows[0] and f"{answered:%H.%M} WIB" in rows[0]
+    assert "5 jam 50 menit" not in rows[0]
     assert f"/percakapan/{seeded.budi}#penanganan" in rows[1]
     assert "minta dibantu tim" in rows[1]
-    assert "2 jam 40 menit" in rows[1]
+    assert "<strong>2 jam 40 menit</strong>" in rows[1]
     assert "resinya JNE 0123 4567 8910" in rows[1]
     assert "belum dibalas" in rows[1]
     [view] = audits(sessions, "view")
     assert view.target_id == "perlu-ditangani"
 
+    # A staff reply answers Yusuf: he stays in the queue, last, with nothing waiting.
+    with sessions.begin() as session:
+        yusuf = session.get_one(Seller, seeded.yusuf)
+        add_outgoing(session, yusuf, "Baik Kak, kami cek dulu", utcnow(), account_id=dina)
+    page = await client.get("/perlu-ditangani")
+    assert "2 penjual dalam penanganan</strong>, 1 menunggu balasan" in page.text
+    rows = page.text.split("<tbody>", 1)[1].split("</tr>")[:-1]
+    assert f"/percakapan/{seeded.budi}#" in rows[0]
+    assert f"/percakapan/{seeded.yusuf}#" in rows[1] and "sudah dibalas" in rows[1]
+
 
 async def test_empty_handoff_queue(client: httpx.AsyncClient, dina: int) -> None:
     page = await client.get("/perlu-ditangani")
-    assert "0 penjual menunggu" in page.text
-    assert "Tidak ada penjual yang menunggu" in page.text
+    assert "0 penjual dalam penanganan" in page.text
+    assert "Tidak ada penjual dalam penanganan tim" in page.text
 
 
 # --- NLU annotations and their export ------------------------------------------------------------
@@ -394,14 +434,20 @@ async def test_annotation_page_and_export_button(
 ) -> None:
     admin = make_staff(sessions, "sari", 101, Role.ADMIN)
     with sessions.begin() as session:
-        for intent, example in [
-            ("tanya_retur_komplain/paket_hilang_rusak", "paket ke medan belum nyampe seminggu"),
-            ("tanya_cod/aktifkan", "cara aktifin cod di shopee gmn ya"),
-            ("tanya_cod/aktifkan", "cara aktifin cod di shopee gmn ya"),  # twice: deduplicated
+        for message_id, intent, example in [
+            (
+                seeded.budi_fallback,
+                "tanya_retur_komplain/paket_hilang_rusak",
+                "paket ke medan belum nyampe seminggu",
+            ),
+            # Two pending annotations of one message, as made before re-annotating replaced
+            # them: only the latest is exported.
+            (seeded.siti_question, "tanya_ongkir/cek_tarif", "cara aktifin cod di shopee"),
+            (seeded.siti_question, "tanya_cod/aktifkan", "cara aktifin cod di shopee gmn ya"),
         ]:
             session.add(
                 NluAnnotation(
-                    message_id=seeded.siti_question,
+                    message_id=message_id,
                     intent=intent,
                     example=example,
                     account_id=admin,
@@ -415,12 +461,13 @@ async def test_annotation_page_and_export_button(
         assert "3 menunggu diekspor" in page.text
         assert "paket ke medan belum nyampe seminggu" in page.text
         assert f'href="/percakapan/{seeded.siti}#pesan-{seeded.siti_question}"' in page.text
+        assert page.text.count(">Hapus</button>") == 3  # an admin may delete any of them
         token = session_csrf(page.text)
         done = await client.post("/anotasi/ekspor", data={"csrf_token": token})
         assert done.status_code == 200
         assert "2 contoh baru ditulis" in done.text
         assert "1 dilewati" in done.text
-        assert "sudah ada di data latih" in done.text
+        assert "diganti anotasi yang lebih baru untuk pesan yang sama" in done.text
         assert "make train" in done.text and "commit" in done.text
         assert "0 menunggu diekspor" in done.text
         again = await client.post("/anotasi/ekspor", headers={"X-CSRF-Token": token})
@@ -428,14 +475,105 @@ async def test_annotation_page_and_export_button(
     written = (nlu_dir / FILE_NAME).read_text(encoding="utf-8")
     assert "- paket ke medan belum nyampe seminggu" in written
     assert "intent: tanya_cod/aktifkan" in written
+    assert "tanya_ongkir" not in written
     exports = [a for a in audits(sessions, "export") if a.target_type == "annotation"]
     assert [a.detail for a in exports] == [
-        {"ke": "nlu/dari_tinjauan.yml", "ditulis": 2, "dilewati": {"duplicate": 1}},
-        {"ke": "nlu/dari_tinjauan.yml", "ditulis": 0, "dilewati": {}},
+        {"ke": "nlu/dari_tinjauan.yml", "ditulis": 2, "dipindah": 0, "dilewati": {"replaced": 1}},
+        {"ke": "nlu/dari_tinjauan.yml", "ditulis": 0, "dipindah": 0, "dilewati": {}},
     ]
     assert not (PROJECT_ROOT / "nlu" / FILE_NAME).exists() or "medan belum nyampe" not in (
         PROJECT_ROOT / "nlu" / FILE_NAME
     ).read_text(encoding="utf-8")
+
+
+async def test_pending_annotations_can_be_deleted_by_their_author_or_an_admin(
+    client: httpx.AsyncClient, sessions: sessionmaker[Session], seeded: Seeded, dina: int
+) -> None:
+    make_staff(sessions, "sari", 101, Role.ADMIN)
+    with sessions.begin() as session:
+        by_sari = NluAnnotation(
+            message_id=seeded.siti_question,
+            intent="tanya_cod/aktifkan",
+            example="cara aktifin cod di shopee gmn ya",
+            account_id=session.scalar(
+                sa.select(StaffAccount.id).where(StaffAccount.username == "sari")
+            ),
+            created_at=seeded.now,
+        )
+        session.add(by_sari)
+        session.flush()
+        sari_annotation = by_sari.id
+    conversation = f"/percakapan/{seeded.budi}"
+    token = await csrf_of(client, conversation)
+    await client.post(
+        f"{conversation}/pesan/{seeded.budi_fallback}/anotasi",
+        data={"csrf_token": token, "intent": "sapa", "contoh": "halo kak"},
+    )
+    with sessions() as session:
+        own = session.scalars(
+            sa.select(NluAnnotation.id).where(NluAnnotation.account_id == dina)
+        ).one()
+
+    # Dina may delete her own (the button is there), not Sari's (no button, and refused).
+    page = await client.get("/anotasi")
+    assert f'action="/anotasi/{own}/hapus"' in page.text
+    assert f'action="/anotasi/{sari_annotation}/hapus"' not in page.text
+    siti_page = await client.get(f"/percakapan/{seeded.siti}")
+    assert f'action="/anotasi/{sari_annotation}/hapus"' not in siti_page.text
+    assert "Pesan ini sudah punya anotasi dari sari yang menunggu ekspor" in siti_page.text
+    refused = await client.post(f"/anotasi/{sari_annotation}/hapus", data={"csrf_token": token})
+    assert refused.status_code == 403 and "Hanya pembuat anotasi atau admin" in refused.text
+    htmx = await client.post(
+        f"/anotasi/{sari_annotation}/hapus",
+        headers={"X-CSRF-Token": token, "HX-Request": "true"},
+    )
+    assert htmx.status_code == 403
+    assert htmx.json() == {"detail": "Hanya pembuat anotasi atau admin yang bisa menghapusnya."}
+    # Replacing Sari's is refused the same way.
+    replaced = await client.post(
+        f"/percakapan/{seeded.siti}/pesan/{seeded.siti_question}/anotasi",
+        data={"csrf_token": token, "intent": "sapa"},
+    )
+    assert replaced.status_code == 400 and "Hanya pembuatnya atau admin" in replaced.text
+    # No CSRF token, no deletion.
+    assert (await client.post(f"/anotasi/{own}/hapus")).status_code == 403
+
+    conversation_page = await client.get(conversation)
+    assert f'action="/anotasi/{own}/hapus"' in conversation_page.text
+    deleted = await client.post(
+        f"/anotasi/{own}/hapus", data={"csrf_token": token, "kembali": "percakapan"}
+    )
+    assert deleted.status_code == 303
+    assert deleted.headers["location"] == (
+        f"{conversation}?info=anotasi-dihapus#pesan-{seeded.budi_fallback}"
+    )
+    after = await client.get(deleted.headers["location"])
+    assert "Anotasi dihapus." in after.text and "“halo kak”" not in after.text
+    assert (
+        await client.post(f"/anotasi/{own}/hapus", data={"csrf_token": token})
+    ).status_code == 404
+
+    # An admin may delete anyone's; an exported one stays.
+    async with client_for(client._transport.app) as admin:  # type: ignore[attr-defined]
+        await login(admin, "sari")
+        admin_token = await csrf_of(admin, "/anotasi")
+        with sessions.begin() as session:
+            session.get_one(NluAnnotation, sari_annotation).exported_at = utcnow()
+        kept = await admin.post(
+            f"/anotasi/{sari_annotation}/hapus", data={"csrf_token": admin_token}
+        )
+        assert kept.headers["location"] == "/anotasi?info=sudah-diekspor"
+        assert "sudah diekspor ke data latih" in (await admin.get(kept.headers["location"])).text
+    with sessions() as session:
+        assert session.get(NluAnnotation, sari_annotation) is not None
+        assert session.scalar(sa.select(sa.func.count()).select_from(NluAnnotation)) == 1
+    [removal] = audits(sessions, "delete_annotation")
+    assert (removal.account_id, removal.target_type, removal.target_id) == (
+        dina,
+        "annotation",
+        str(own),
+    )
+    assert removal.detail == {"intent": "sapa", "pesan": seeded.budi_fallback}
 
 
 # --- exports -------------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ async def test_reply_in_a_handoff_reaches_the_seller_and_hand_back_resumes_the_b
     await login(desk, "dina")
     page = await desk.get(f"/percakapan/{seeded.budi}")
     assert "Penjual minta dibantu tim sejak" in page.text
-    assert "menunggu 2 jam 40 menit" in page.text
+    assert "Menunggu balasan <strong>2 jam 40 menit</strong>" in page.text
     token = session_csrf(page.text)
 
     text = "Halo Kak Budi, saya Dina dari tim AKAR. Resi JNE-nya sedang kami cek ya 🙏"
@@ -84,6 +84,9 @@ async def test_reply_in_a_handoff_reaches_the_seller_and_hand_back_resumes_the_b
     page = await desk.get(sent.headers["location"])
     assert "Balasan terkirim lewat Telegram." in page.text
     assert "Staf · dina" in page.text and text in page.text
+    # Answered: nothing of Budi's waits any more (he is still in the handoff).
+    assert "Tidak ada pesan penjual yang menunggu balasan" in page.text
+    assert "Menunggu balasan" not in page.text
     with sessions() as session:
         stored = session.scalars(sa.select(Message).where(Message.sent_by_account_id == dina)).one()
         assert (stored.text, stored.delivery_status) == (text, "sent")
@@ -134,7 +137,11 @@ async def test_replying_outside_a_handoff_takes_the_chat_over(
     with sessions() as session:
         assert session.get_one(Seller, seeded.dewi).handoff_state == "staff"
     page = await desk.get(f"/percakapan/{seeded.dewi}")
-    assert "Chat ini sedang ditangani staf sejak" in page.text
+    assert "Chat ini diambil alih staf sejak" in page.text
+    assert "Tidak ada pesan penjual yang menunggu balasan" in page.text
+    queue = await desk.get("/perlu-ditangani")
+    row = next(r for r in queue.text.split("<tr>") if f"/percakapan/{seeded.dewi}#" in r)
+    assert "diambil alih staf" in row and "sudah dibalas" in row
     assert [a[0] for a in actions(sessions)] == ["reply", "handoff"]
 
 

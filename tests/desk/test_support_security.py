@@ -43,6 +43,7 @@ def new_routes(seeded: Seeded) -> list[tuple[str, str]]:
         ("GET", "/perlu-ditangani"),
         ("GET", "/anotasi"),
         ("POST", "/anotasi/ekspor"),
+        ("POST", "/anotasi/1/hapus"),
         ("GET", f"/ekspor/percakapan/{s}.csv"),
         ("GET", f"/ekspor/percakapan/{s}.jsonl"),
         ("GET", "/ekspor/kotak-masuk.csv"),

@@ -24,10 +24,12 @@ from bot.desk.auth import ReportsStaff, Staff
 from bot.desk.paging import PageNumber, Pager
 from bot.desk.state import DbSession
 from bot.desk.templating import render
+from bot.support.analytics import broadcast_preview
 
 router = APIRouter()
 
 PER_PAGE: Final = 20
+PREVIEW_CHARS: Final = 80
 
 
 @dataclass(frozen=True)
@@ -41,8 +43,9 @@ class BroadcastLine:
 
     @property
     def preview(self) -> str:
-        first = (self.broadcast.text.strip().splitlines() or [""])[0]
-        return first if len(first) <= 80 else first[:79] + "…"
+        """The first line as plain text: a /siaran broadcast is stored as Telegram HTML, so its
+        tags are removed and entities decoded here, and the template escapes the result."""
+        return broadcast_preview(self.broadcast.text, self.broadcast.parse_mode, PREVIEW_CHARS)
 
     @property
     def waiting(self) -> int:

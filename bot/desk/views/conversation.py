@@ -22,14 +22,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bot.db.models import Direction, Message, Seller, utcnow
-from bot.desk import staff_bot
+from bot.desk import labels, staff_bot
 from bot.desk.audit import audit
 from bot.desk.auth import DeskStaff, Staff
 from bot.desk.state import DbSession, desk_state
 from bot.desk.templating import render
+from bot.desk.views import nlu
 from bot.rendering import TELEGRAM_TEXT_LIMIT
 from bot.support import annotations as nlu_annotations
-from bot.support import inbox
+from bot.support import inbox, queue
 from bot.support.replies import UnknownSeller, hand_back, send_staff_reply
 
 router = APIRouter()
@@ -43,6 +44,11 @@ INFO: Final = {
         "Anotasi disimpan. Ekspor di halaman Anotasi NLU supaya ikut dipelajari pada "
         "pelatihan berikutnya."
     ),
+    "anotasi-diganti": (
+        "Anotasi diganti: anotasi sebelumnya untuk pesan ini dihapus, yang baru menunggu ekspor."
+    ),
+    "anotasi-dihapus": "Anotasi dihapus. Anotasi itu tidak akan diekspor.",
+    "anotasi-sudah-diekspor": nlu.INFO["sudah-diekspor"],
     "terkirim": "Balasan terkirim lewat Telegram.",
     "diblokir": (
         "Balasan tidak terkirim: penjual ini memblokir bot. Penjual ditandai tidak aktif."
@@ -58,24 +64,6 @@ INFO: Final = {
     ),
     "bukan-penanganan": "Chat ini memang sedang dilayani asisten otomatis.",
 }
-# Message statuses as staff read them (unknown ones are shown as stored).
-STATUS_NAMES: Final = {
-    "answered": "dijawab",
-    "fallback": "tidak dipahami",
-    "handoff": "ditahan untuk staf",
-    "handoff_ack": "ditahan untuk staf, diberi tanda terima",
-    "handoff_requested": "minta dibantu tim",
-    "handoff_ended": "kembali ke asisten",
-    "sent": "terkirim",
-    "failed": "gagal terkirim",
-    "blocked": "diblokir penjual",
-    "feedback": "penilaian",
-    "rasa_unavailable": "asisten sedang gangguan",
-    "no_reply": "tanpa jawaban",
-    "too_long": "terlalu panjang",
-    "unsupported": "jenis pesan tidak didukung",
-}
-PROBLEM_STATUSES: Final = frozenset({"failed", "blocked", "fallback", "rasa_unavailable"})
 GENERAL_GROUP: Final = "Intent umum"
 NOTE_LIMIT: Final = inbox.MAX_NOTE_CHARS
 EXAMPLE_LIMIT: Final = nlu_annotations.MAX_EXAMPLE_CHARS
@@ -127,7 +115,8 @@ def _page(
     config = desk_state(request).config
     now = utcnow()
     seller = view.seller
-    waiting = (now - seller.handoff_at).total_seconds() if seller.handoff_at else None
+    since = queue.waiting_since(db, seller.id, seller.handoff_state, seller.handoff_at)
+    waiting = max(0.0, (now - since).total_seconds()) if since else None
     status_code = 200 if not feedback.errors or _is_htmx(request) else 400
     return render(
         request,
@@ -140,15 +129,19 @@ def _page(
         errors=feedback.errors,
         drafts=feedback.drafts,
         intent_groups=intent_groups(),
-        status_names=STATUS_NAMES,
-        problem_statuses=PROBLEM_STATUSES,
+        status_names=labels.STATUS_NAMES,
+        problem_statuses=labels.PROBLEM_STATUSES,
+        plain_statuses=labels.PLAIN_STATUSES,
+        kind_names=labels.KIND_NAMES,
         can_send=staff_bot.configured(config),
         no_token=staff_bot.NO_TOKEN,
         waiting=waiting,
+        waiting_since=since,
         last_id=view.messages[-1].id if view.messages else 0,
         note_limit=NOTE_LIMIT,
         example_limit=EXAMPLE_LIMIT,
         reply_limit=TELEGRAM_TEXT_LIMIT,
+        is_admin=nlu.is_admin(staff),
     )
 
 
@@ -229,10 +222,21 @@ def annotate(
     error = None
     try:
         annotation = inbox.add_annotation(
-            db, message_id, intent, contoh.strip() or None, account_id=staff.account_id
+            db,
+            message_id,
+            intent,
+            contoh.strip() or None,
+            account_id=staff.account_id,
+            admin=nlu.is_admin(staff),
         )
     except inbox.UnknownIntent:
         error = "Pilih intent yang benar dari daftar."
+    except inbox.NotAllowed as exc:
+        authors = ", ".join(sorted({a or "akun yang sudah dihapus" for a in exc.authors}))
+        error = (
+            f"Pesan ini sudah punya anotasi dari {authors} yang menunggu ekspor. Hanya "
+            "pembuatnya atau admin yang bisa mengganti atau menghapusnya."
+        )
     except ValueError:
         error = (
             f"Contoh terlalu panjang (paling banyak {EXAMPLE_LIMIT} karakter)."
@@ -247,15 +251,12 @@ def annotate(
             seller_id,
             feedback=Feedback({key: error}, {key: contoh, key + "-intent": intent}),
         )
-    audit(
-        db,
-        staff.account_id,
-        "annotate",
-        "message",
-        message_id,
-        {"intent": annotation.intent, "anotasi": annotation.id},
-    )
-    return _back(seller_id, "anotasi", f"pesan-{message_id}")
+    detail: dict[str, object] = {"intent": annotation.intent, "anotasi": annotation.id}
+    if annotation.replaced:
+        detail["menggantikan"] = list(annotation.replaced)
+    audit(db, staff.account_id, "annotate", "message", message_id, detail)
+    info = "anotasi-diganti" if annotation.replaced else "anotasi"
+    return _back(seller_id, info, f"pesan-{message_id}")
 
 
 @router.post("/percakapan/{seller_id}/balas")

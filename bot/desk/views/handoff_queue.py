@@ -1,6 +1,7 @@
-"""/perlu-ditangani: sellers waiting for a person, the longest-waiting first, each linking to
-the conversation where staff reply and hand the chat back. Names and messages are shown, so
-every view is audited."""
+"""/perlu-ditangani: sellers in a handoff, the longest-waiting first (waiting counts from the
+seller's oldest message staff have not answered: bot/support/queue.py), each linking to the
+conversation where staff reply and hand the chat back. Names and messages are shown, so every
+view is audited."""
 
 from __future__ import annotations
 
@@ -23,9 +24,11 @@ def waiting_queue(request: Request, db: DbSession, staff: DeskStaff) -> Response
     waiting = handoff_queue(db)
     audit(db, staff.account_id, "view", "page", "perlu-ditangani")
     now = utcnow()
+    rows = [(item, item.waiting_seconds(now)) for item in waiting]
     return render(
         request,
         "perlu_ditangani.html",
         staff,
-        rows=[(item, item.waiting_seconds(now)) for item in waiting],
+        rows=rows,
+        waiting_count=sum(1 for _, seconds in rows if seconds is not None),
     )

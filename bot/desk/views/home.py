@@ -1,4 +1,6 @@
-"""The landing redirect and the "Segera hadir" pages of parts not built yet.
+"""The landing page ("/": a redirect to the first page of the role, or, for an account without
+a role, a page saying so with a logout button) and the "Segera hadir" pages of parts not built
+yet.
 
 To build one of these pages: add its own view module with the route, and delete its path from
 `PLACEHOLDERS` (tests/desk check that every route is behind the login and its roles).
@@ -13,7 +15,8 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from bot.desk.auth import DeskStaff, Forbidden, SignedIn
+from bot.desk.auth import DeskStaff, SignedIn
+from bot.desk.errors import NO_ROLE_TEMPLATE
 from bot.desk.navigation import NAV, home_path
 from bot.desk.templating import render
 
@@ -23,13 +26,9 @@ PLACEHOLDERS: Final[tuple[str, ...]] = ()
 
 
 @router.get("/")
-def home(staff: SignedIn) -> Response:
+def home(request: Request, staff: SignedIn) -> Response:
     if staff.role is None:
-        raise Forbidden(
-            "Akun Anda belum punya peran. Minta admin memberi peran dengan /peran di Telegram "
-            "atau `akar users grant`.",
-            staff,
-        )
+        return render(request, NO_ROLE_TEMPLATE, staff)
     return RedirectResponse(home_path(staff.role), status_code=303)
 
 
