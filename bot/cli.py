@@ -168,11 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
     certificate.set_defaults(func=cmd_certificate)
     from bot.broadcast.cli import add_parsers
     from bot.broadcast.drip_cli import add_parsers as add_drip_parsers
+    from bot.privacy.cli import add_parsers as add_privacy_parsers
     from bot.support.export_cli import add_parsers as add_nlu_parsers
 
     add_parsers(sub)
     add_drip_parsers(sub)
     add_nlu_parsers(sub)
+    add_privacy_parsers(sub)
     return parser
 
 

@@ -114,6 +114,16 @@ class Settings(BaseSettings):
         description="The support desk's address as staff open it (links in notifications).",
     )
 
+    # Privacy (issue #7).
+    transcript_retention_days: int = Field(
+        default=365,
+        gt=0,
+        description=(
+            "Messages older than this many days lose their content (daily job in the bot, "
+            "`akar privacy retain`). 365 is a placeholder: the programme decides the period."
+        ),
+    )
+
     @property
     def broadcast_messages_per_second(self) -> float:
         if self.broadcast_rate is not None:

@@ -17,6 +17,8 @@ from bot.compose.flow import Content
 from bot.learning import callbacks as learning_callbacks
 from bot.learning.callbacks import LearningAction
 from bot.learning.facade import Learning
+from bot.privacy import texts as privacy_texts
+from bot.privacy.facade import Privacy
 from bot.rasa_client import RasaClient, RasaReply, RasaUnavailable
 from bot.rendering import Notice, OutgoingMessage, render_replies
 from bot.store import SellerIdentity, Store
@@ -40,9 +42,10 @@ _HAS_WORD = re.compile(r"\w", re.UNICODE)
 
 @dataclass(frozen=True)
 class Turn:
-    """What the front end must send in answer to one incoming message."""
+    """What the front end must send in answer to one incoming message. `incoming_id` is None
+    when nothing is recorded (a /hapusdata confirmation: the seller's data is gone)."""
 
-    incoming_id: int
+    incoming_id: int | None
     messages: list[OutgoingMessage]
     # For other chats (the support team's), sent after the seller's messages.
     notices: list[Notice] = field(default_factory=list)
@@ -62,6 +65,7 @@ class Assistant:
         learning: Learning | None = None,
         composer: Composer | None = None,
         support: Support | None = None,
+        privacy: Privacy | None = None,
     ):
         self._rasa = rasa
         self.store = store
@@ -69,6 +73,7 @@ class Assistant:
         self.learning = learning
         self.composer = composer
         self.support = support
+        self.privacy = privacy
 
     async def refresh_intents(self) -> None:
         """Learn the model's intents so stale buttons (from an older model) can be recognised."""
@@ -78,6 +83,8 @@ class Assistant:
             log.warning("could not load intents from Rasa: %s", exc)
 
     async def aclose(self) -> None:
+        if self.privacy is not None:
+            await self.privacy.aclose()
         await self._rasa.aclose()
 
     @staticmethod
@@ -132,9 +139,15 @@ class Assistant:
     async def handle_button(
         self, who: SellerIdentity, payload: str, *, telegram_message_id: int | None = None
     ) -> Turn:
+        if self.privacy is not None and privacy_texts.is_deletion_data(payload):
+            # Not recorded: storing the press would recreate the seller being deleted.
+            return await self._deletion_button(who, payload)
         incoming_id = await self.store.record_incoming(
             who, kind="callback", text=payload, telegram_message_id=telegram_message_id
         )
+        if self.privacy is not None and payload == privacy_texts.SHOW_FULL.payload:
+            await self.store.finish_incoming(incoming_id, status="privacy")
+            return Turn(incoming_id, self.privacy.full_text())
         if self.composer is not None:
             composed = await self.composer.button(who, payload)
             if composed is not None:
@@ -168,9 +181,36 @@ class Assistant:
             who, kind="command", text="/start", telegram_message_id=telegram_message_id
         )
         turn = await self._ask_rasa(who, incoming_id, "/mulai")
+        if self.privacy is not None:
+            # After the welcome, before the profile questions that ask for personal data.
+            turn.messages.extend(await self.privacy.notice_if_new(who))
         if self.learning is not None:
             turn.messages.extend(await self.learning.onboarding_invitation(who))
         return turn
+
+    async def handle_privacy_command(
+        self, who: SellerIdentity, command: str, *, telegram_message_id: int | None
+    ) -> Turn:
+        """/privasi (the full privacy text) and /hapusdata (asks to confirm the deletion)."""
+        incoming_id = await self.store.record_incoming(
+            who, kind="command", text=command, telegram_message_id=telegram_message_id
+        )
+        if self.privacy is None:
+            await self.store.finish_incoming(incoming_id, status="unknown_command")
+            return Turn(incoming_id, local_reply(texts.UNKNOWN_COMMAND))
+        if command.lstrip("/").lower() == "hapusdata":
+            messages = await self.privacy.ask_deletion(who)
+        else:
+            messages = self.privacy.full_text()
+        await self.store.finish_incoming(incoming_id, status="privacy")
+        return Turn(incoming_id, messages)
+
+    async def _deletion_button(self, who: SellerIdentity, payload: str) -> Turn:
+        assert self.privacy is not None
+        outcome = await self.privacy.deletion_button(who, payload)
+        if outcome.deleted:
+            await self._rasa.forget(self.sender_id(who))
+        return Turn(None, outcome.messages)
 
     async def handle_profile_command(
         self, who: SellerIdentity, command: str, *, telegram_message_id: int
@@ -347,6 +387,8 @@ class Assistant:
         status: str = "sent",
         error: str | None = None,
     ) -> None:
+        if turn.incoming_id is None:
+            return
         await self.store.record_outgoing(
             turn.incoming_id,
             text=message.text

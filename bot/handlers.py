@@ -101,6 +101,10 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             turn = await assistant_of(context).handle_whoami(
                 who, command, telegram_message_id=message.message_id
             )
+        elif name in ("privasi", "hapusdata"):
+            turn = await assistant_of(context).handle_privacy_command(
+                who, command, telegram_message_id=message.message_id
+            )
         elif name in ("siaran", "batal"):
             turn = await assistant_of(context).handle_compose_command(
                 who, command, telegram_message_id=message.message_id

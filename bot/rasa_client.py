@@ -222,3 +222,17 @@ class RasaClient:
             return bool(response.json().get("model_id") or response.json().get("model_file"))
         except (RasaUnavailable, ValueError):
             return False
+
+    async def forget(self, sender_id: str) -> bool:
+        """Replace this conversation's events in Rasa's tracker store with none (after
+        /hapusdata). The in-memory store then holds nothing of it; a SQL tracker store would
+        only append, so there the rows must be deleted in its database. Best effort: False if
+        Rasa could not be reached (its memory is cleared at its next restart anyway)."""
+        try:
+            await self._request(
+                "PUT", f"/conversations/{quote(sender_id, safe='')}/tracker/events", json=[]
+            )
+            return True
+        except RasaUnavailable as exc:
+            log.warning("could not clear a deleted seller's conversation in Rasa: %s", exc)
+            return False

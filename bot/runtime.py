@@ -7,6 +7,8 @@ from bot.config import Settings
 from bot.conversation import Assistant
 from bot.db.session import make_engine, make_session_factory
 from bot.learning.facade import Learning
+from bot.privacy.facade import Privacy
+from bot.privacy.policy import load_privacy_text
 from bot.rasa_client import RasaClient
 from bot.store import Store
 from bot.support.facade import Support
@@ -19,10 +21,14 @@ def build_assistant(settings: Settings) -> Assistant:
     support = Support(
         sessions, support_chat_id=settings.support_chat_id, web_base_url=settings.web_base_url
     )
+    days = settings.transcript_retention_days
+    # Raises PrivacyTextError if content/privasi.md is invalid: no bot without its notice.
+    privacy = Privacy(sessions, load_privacy_text(retention_days=days), retention_days=days)
     return Assistant(
         rasa,
         Store(sessions),
         learning=Learning(sessions),
         composer=Composer(sessions),
         support=support,
+        privacy=privacy,
     )

@@ -37,6 +37,8 @@ BOT_COMMANDS = [
     BotCommand("progres", "Lihat progres belajar"),
     BotCommand("profil", "Lihat atau ubah profil"),
     BotCommand("berhenti", "Berhenti menerima siaran"),
+    BotCommand("privasi", "Data apa yang disimpan dan hak Kakak"),
+    BotCommand("hapusdata", "Hapus semua data Kakak dari AKAR"),
     BotCommand("cod", "Tanya soal COD"),
     BotCommand("ongkir", "Tanya soal ongkos kirim"),
 ]
@@ -91,6 +93,8 @@ async def on_startup(app: App) -> None:
     except Exception as exc:  # a menu is nice to have; never a reason not to start
         log.warning("could not register bot commands: %s", exc)
     await start_broadcast_sender(app)
+    if assistant.privacy is not None:  # daily transcript retention; stopped by assistant.aclose()
+        assistant.privacy.start_daily_retention()
     log.info("%s as @%s", READY_LINE, app.bot.username)
 
 

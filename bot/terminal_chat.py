@@ -20,6 +20,7 @@ from bot.store import SellerIdentity
 # Not a Telegram id (those are positive): marks the local tester's transcript.
 LOCAL_USER = SellerIdentity(telegram_user_id=-1, chat_id=-1, first_name="Kak")
 EXIT_WORDS = {"/keluar", "/exit", "/quit"}
+PRIVACY_COMMANDS = {"/privasi", "/hapusdata"}
 
 
 def _start_stdin_reader(loop: asyncio.AbstractEventLoop) -> asyncio.Queue[str | None]:
@@ -74,6 +75,8 @@ async def chat_session(
         choice = line.strip()
         if choice.isdigit() and 1 <= int(choice) <= len(buttons):
             turn = await assistant.handle_button(who, buttons[int(choice) - 1].payload)
+        elif choice.lower() in PRIVACY_COMMANDS:
+            turn = await assistant.handle_privacy_command(who, choice, telegram_message_id=None)
         else:
             turn = await assistant.handle_text(who, line)
         buttons = await show_turn(assistant, turn, write)

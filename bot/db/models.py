@@ -127,6 +127,10 @@ class Seller(Base):
     handoff_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # Support review: every message up to this id has been reviewed by staff.
     reviewed_message_id: Mapped[int | None] = mapped_column()
+    # Privacy (issue #7): when the seller was shown the privacy notice, and which version of it
+    # (content/privasi.md); None until their first /start.
+    privacy_notice_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    privacy_notice_version: Mapped[str | None] = mapped_column(sa.String(32))
 
     def __repr__(self) -> str:
         return f"Seller(id={self.id!r}, telegram_user_id={self.telegram_user_id!r})"
@@ -148,6 +152,9 @@ class Message(Base):
         # A seller's transcript: WHERE seller_id = ? ORDER BY created_at. Also serves seller_id
         # alone (the foreign key), so no separate index on it.
         sa.Index("ix_messages_seller_id_created_at", "seller_id", "created_at"),
+        # The retention job: WHERE anonymised_at IS NULL AND created_at < cutoff, without
+        # walking every row it already anonymised.
+        sa.Index("ix_messages_anonymised_at_created_at", "anonymised_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -186,6 +193,8 @@ class Message(Base):
     sent_by_account_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("staff_accounts.id", ondelete="SET NULL")
     )
+    # Set by the retention job (bot/privacy/retention.py) when it removed the content.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     seller: Mapped[Seller] = relationship()
     in_reply_to: Mapped[Message | None] = relationship(remote_side=[id])

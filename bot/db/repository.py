@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.db.models import Direction, Message, Seller, utcnow
+from bot.privacy.masking import mask_entities, mask_optional
 
 
 def get_seller_by_telegram_id(session: Session, telegram_user_id: int) -> Seller | None:
@@ -133,7 +134,8 @@ def record_incoming(
 
     Stored first so nothing is lost if Rasa is down or the bot crashes mid-turn; the NLU result
     and the outcome are added later (`set_nlu_result`, `mark_incoming_status`). `chat_id`
-    defaults to the seller's private chat.
+    defaults to the seller's private chat. Phone numbers, e-mail addresses, bank account
+    numbers and NIK are masked in the stored text (bot/privacy/masking.py).
     """
     message = Message(
         seller=seller,
@@ -141,7 +143,7 @@ def record_incoming(
         direction=Direction.IN,
         kind=kind,
         telegram_message_id=telegram_message_id,
-        text=text,
+        text=mask_optional(text),
         created_at=now or utcnow(),
     )
     session.add(message)
@@ -162,7 +164,7 @@ def set_nlu_result(
     _require_direction(message, Direction.IN)
     message.intent = intent
     message.confidence = confidence
-    message.entities = entities
+    message.entities = mask_entities(entities)
     message.intent_ranking = intent_ranking
     session.flush()
 
@@ -190,7 +192,8 @@ def record_outgoing(
     chat_id: int | None = None,
     now: datetime | None = None,
 ) -> Message:
-    """Store a message the bot sent (or tried to send) and link it to the message it answers."""
+    """Store a message the bot sent (or tried to send) and link it to the message it answers
+    (its text masked like an incoming one's: staff replies may repeat a seller's number)."""
     if in_reply_to is not None:
         _require_direction(in_reply_to, Direction.IN)
     message = Message(
@@ -199,7 +202,7 @@ def record_outgoing(
         direction=Direction.OUT,
         kind=kind,
         telegram_message_id=telegram_message_id,
-        text=text,
+        text=mask_optional(text),
         in_reply_to=in_reply_to,
         delivery_status=delivery_status,
         error=error,

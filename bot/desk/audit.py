@@ -34,6 +34,8 @@ ACTION_NAMES: Final = {
     "unreview": "membatalkan tanda ditinjau",
     "handoff": "mengambil alih",
     "release": "mengembalikan ke bot",
+    "privacy_deletion": "penjual menghapus datanya (/hapusdata)",
+    "privacy_retention": "menganonimkan pesan lewat masa simpan",
 }
 
 TARGET_NAMES: Final = {
@@ -67,6 +69,18 @@ DETAIL_NAMES: Final = {
     "ditulis": "contoh ditulis",
     "dipindah": "contoh dipindah",
     "dilewati": "dilewati",
+    # privacy_deletion / privacy_retention: counts only
+    "days": "masa simpan (hari)",
+    "messages": "pesan",
+    "profile": "profil",
+    "lesson_progress": "progres pelajaran",
+    "quiz_answers": "jawaban kuis",
+    "certificates": "sertifikat",
+    "broadcast_deliveries": "kiriman siaran",
+    "staff_notes": "catatan staf",
+    "drafts": "draf siaran",
+    "annotations_kept": "anotasi disimpan",
+    "annotations_removed": "anotasi dihapus",
 }
 
 

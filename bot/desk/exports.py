@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.broadcast.schedule import ZONES
 from bot.db.models import Direction, Message, Seller, StaffAccount
+from bot.privacy.masking import mask_entities, mask_optional
 from bot.support.inbox import InboxFilter, list_conversations
 
 WIB: Final = ZONES["WIB"]
@@ -72,10 +73,11 @@ def _row(message: Message, seller: Seller, author: str | None) -> dict[str, Any]
         "waktu_wib": message.created_at.astimezone(WIB).strftime("%Y-%m-%d %H:%M:%S"),
         "arah": DIRECTIONS.get(message.direction, str(message.direction)),
         "jenis": message.kind,
-        "teks": message.text,
+        # Masked again: rows stored before masking existed (bot/privacy/masking.py).
+        "teks": mask_optional(message.text),
         "intent": message.intent,
         "keyakinan": None if message.confidence is None else round(message.confidence, 4),
-        "entitas": message.entities or [],
+        "entitas": mask_entities(message.entities) or [],
         "status": message.delivery_status,
         "galat": message.error,
         "penilaian": FEEDBACK.get(message.feedback or "", message.feedback),
