@@ -59,6 +59,14 @@ $(STAMPS)/chromium:
 		-y -qq chromium fonts-noto-color-emoji; }
 	@mkdir -p $(STAMPS) && touch $@
 
+# Debian's Redis server for the shared broadcast pace's tests (tests/redis_server.py starts a
+# throwaway one on a free port). Installed once; the package's own service is not used.
+$(STAMPS)/redis-server:
+	command -v redis-server >/dev/null || \
+		{ $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install \
+		-y -qq redis-server; }
+	@mkdir -p $(STAMPS) && touch $@
+
 # --- model -------------------------------------------------------------------------------------
 # Retrain only when the training data or the config changed since the last model. The data is
 # checked by `make validate` (part of `make test`), so training skips its own validation pass.
@@ -113,13 +121,13 @@ eval: setup
 	$(RASA) test nlu --nlu nlu --config config.yml --domain domain --cross-validation --folds 5 --out results/eval/cv
 	$(PY) tools/eval_report.py results/eval
 
-test-unit: $(STAMPS)/venv $(STAMPS)/chromium
+test-unit: $(STAMPS)/venv $(STAMPS)/chromium $(STAMPS)/redis-server
 	$(PY) -m pytest -m "not e2e" -q
 
 test-e2e: setup train
 	$(PY) -m pytest -m e2e -q
 
-test: setup $(STAMPS)/chromium lint typecheck validate train test-rasa test-component eval-floor
+test: setup $(STAMPS)/chromium $(STAMPS)/redis-server lint typecheck validate train test-rasa test-component eval-floor
 	$(PY) -m pytest -q
 
 bench: setup train

@@ -48,6 +48,7 @@ def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
         assistant,
         broadcast_rate=settings.broadcast_messages_per_second,
         allow_paid_broadcast=settings.allow_paid_broadcast,
+        redis_url=settings.redis_url,
     )
     bot_process.configure(app, settings)
     secret = settings.telegram_webhook_secret

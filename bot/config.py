@@ -70,6 +70,14 @@ class Settings(BaseSettings):
         default=False,
         description="Send broadcasts with allow_paid_broadcast (up to 1,000/s, billed in Stars).",
     )
+    redis_url: str | None = Field(
+        default=None,
+        description=(
+            "redis://host:6379/0: every broadcast sender shares one pace, per-chat spacing and "
+            "429 pause through it, so several senders never exceed BROADCAST_RATE together. "
+            "Unset: each sender paces itself alone (run exactly one)."
+        ),
+    )
     broadcast_in_bot: bool = Field(
         default=True,
         description=(

@@ -19,6 +19,7 @@ from telegram.ext import (
 
 from bot import handlers
 from bot.broadcast.sender import DEFAULT_RATE, BroadcastSender
+from bot.broadcast.shared_limiter import make_limiter
 from bot.conversation import Assistant
 from bot.observability import bot_process
 
@@ -51,6 +52,7 @@ def build_application(
     *,
     broadcast_rate: float = DEFAULT_RATE,
     allow_paid_broadcast: bool = False,
+    redis_url: str | None = None,
 ) -> App:
     app = (
         ApplicationBuilder()
@@ -67,6 +69,7 @@ def build_application(
     )
     app.bot_data["assistant"] = assistant
     app.bot_data["broadcast_settings"] = (token, base_url, broadcast_rate, allow_paid_broadcast)
+    app.bot_data["broadcast_redis_url"] = redis_url  # shared pace across senders (REDIS_URL)
     add_handlers(app)
     bot_process.install(app)
     return app
@@ -107,19 +110,21 @@ async def start_broadcast_sender(app: App) -> None:
     sender_bot = Bot(token, base_url=base_url)
     await sender_bot.initialize()
     stop = asyncio.Event()
+    limiter = make_limiter(rate, app.bot_data.get("broadcast_redis_url"), token)
     sender = BroadcastSender(
-        sender_bot, assistant.store.sessions, rate=rate, allow_paid_broadcast=paid
+        sender_bot, assistant.store.sessions, rate=rate, allow_paid_broadcast=paid, limiter=limiter
     )
     task = asyncio.create_task(sender.run_forever(stop), name="broadcast-sender")
-    app.bot_data["broadcast_sender"] = (stop, task, sender_bot)
+    app.bot_data["broadcast_sender"] = (stop, task, sender_bot, sender)
 
 
 async def on_shutdown(app: App) -> None:
     running = app.bot_data.pop("broadcast_sender", None)
     if running is not None:
-        stop, task, sender_bot = running
+        stop, task, sender_bot, sender = running
         stop.set()
         await task
+        await sender.aclose()
         await sender_bot.shutdown()
     assistant: Assistant = app.bot_data["assistant"]
     await assistant.aclose()

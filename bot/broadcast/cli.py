@@ -17,6 +17,7 @@ from bot.broadcast.city_zone import find_province
 from bot.broadcast.message import TEXT_LIMIT, html_problem, telegram_length
 from bot.broadcast.segments import Segment, recipients
 from bot.broadcast.sender import DEFAULT_RATE, BroadcastSender
+from bot.broadcast.shared_limiter import make_limiter
 from bot.config import Settings
 from bot.db.models import Broadcast, ContentLesson, ContentModule, Role, StaffRole, utcnow
 from bot.db.session import make_engine, make_session_factory, transaction
@@ -180,8 +181,12 @@ async def _send(settings: Settings, rate: float) -> int:
                 make_session_factory(engine),
                 rate=rate,
                 allow_paid_broadcast=settings.allow_paid_broadcast,
+                limiter=make_limiter(rate, settings.redis_url, token),
             )
-            await sender.run_until_idle()
+            try:
+                await sender.run_until_idle()
+            finally:
+                await sender.aclose()
     finally:
         engine.dispose()
     return 0

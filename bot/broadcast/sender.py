@@ -3,6 +3,8 @@
 Its own `telegram.Bot` (no PTB rate limiter): a 429 pauses only the broadcast, never the
 sellers' conversations, which run on the Application's bot. Global rate: a sliding one-second
 pacing (default 25 messages/s, evenly spaced: limiter.py); per chat at most one message per second.
+With REDIS_URL the pace, the per-chat spacing and 429 pauses are shared by every sender process
+(shared_limiter.py).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.broadcast import drip, outbox, reports
 from bot.broadcast.limiter import PacedLimiter
 from bot.broadcast.message import FOOTER, BroadcastContent
+from bot.broadcast.shared_limiter import RedisPacedLimiter
 from bot.config import FREE_BROADCAST_RATE
 from bot.db.models import Broadcast, BroadcastDelivery, Seller, utcnow
 from bot.delivery import keyboard_for
@@ -63,11 +66,13 @@ class BroadcastSender:
         concurrency: int | None = None,
         allow_paid_broadcast: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        limiter: PacedLimiter | RedisPacedLimiter | None = None,
     ) -> None:
         self._bot = bot
         self._sessions = sessions
         self.rate = rate
-        self._limiter = PacedLimiter(rate)
+        # shared_limiter.make_limiter: the Redis-backed pace when REDIS_URL is set.
+        self._limiter = limiter or PacedLimiter(rate)
         self._per_chat_interval = per_chat_interval
         self._last_by_chat: dict[int, float] = {}
         self._paused_until = 0.0
@@ -160,11 +165,19 @@ class BroadcastSender:
         # A deadline other tasks may push back (each 429 extends it), not an event to wait for.
         while (pause := self._paused_until - self._clock()) > 0:  # noqa: ASYNC110
             await asyncio.sleep(pause)
+        if isinstance(self._limiter, RedisPacedLimiter):  # per chat and 429s across senders
+            await self._limiter.turn(chat_id, self._per_chat_interval)
+            return
         last = self._last_by_chat.get(chat_id)
         if last is not None and (gap := self._per_chat_interval - (self._clock() - last)) > 0:
             await asyncio.sleep(gap)
         await self._limiter.acquire()
         self._last_by_chat[chat_id] = self._clock()
+
+    async def aclose(self) -> None:
+        """Closes the shared limiter's Redis connection, if any."""
+        if isinstance(self._limiter, RedisPacedLimiter):
+            await self._limiter.aclose()
 
     async def _send(
         self, delivery_id: int, broadcast_id: int, chat_id: int, attempt: int
@@ -210,6 +223,8 @@ class BroadcastSender:
                 else exc.retry_after.total_seconds()
             )
             self._paused_until = max(self._paused_until, self._clock() + float(wait))
+            if isinstance(self._limiter, RedisPacedLimiter):  # every sender waits it out
+                await self._limiter.pause(float(wait))
             log.warning("broadcast: 429, pausing the sender for %ss", wait)
             return Outcome("pending", error="429", retry_in=float(wait), counts_attempt=False)
         except Forbidden as exc:

@@ -3,9 +3,10 @@
 `akar broadcast send` works through what is due and exits (cron, or by hand after a crash);
 this runs `BroadcastSender.run_forever` until SIGTERM or SIGINT, so a container or a systemd
 unit can keep it up. On a signal it finishes and records the batch in hand, then exits 0.
-While it runs, the bots must not send broadcasts too (BROADCAST_IN_BOT=false), or each would
-use the whole rate. Health server: /healthz, /readyz (database answers, Telegram accepted the
-token, sender running) and /metrics on HEALTH_HOST:HEALTH_PORT.
+Without REDIS_URL the bots must not send broadcasts while it runs (BROADCAST_IN_BOT=false), or
+each would use the whole rate; with it all senders share one pace (shared_limiter.py), and
+several replicas are safe. Health server: /healthz, /readyz (database answers, Telegram
+accepted the token, sender running) and /metrics on HEALTH_HOST:HEALTH_PORT.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Final
 from telegram import Bot
 
 from bot.broadcast.sender import BroadcastSender
+from bot.broadcast.shared_limiter import make_limiter
 from bot.config import Settings
 from bot.db.session import make_engine, make_session_factory
 from bot.observability.health_server import HealthServer, database_check
@@ -51,11 +53,19 @@ async def serve(settings: Settings, rate: float, stop: asyncio.Event | None = No
         token = settings.telegram_bot_token.get_secret_value()
         async with Bot(token, base_url=settings.telegram_api_base_url) as bot:
             sender = BroadcastSender(
-                bot, sessions, rate=rate, allow_paid_broadcast=settings.allow_paid_broadcast
+                bot,
+                sessions,
+                rate=rate,
+                allow_paid_broadcast=settings.allow_paid_broadcast,
+                limiter=make_limiter(rate, settings.redis_url, token),
             )
             sending.set()
-            log.info("%s: %g messages/s as @%s", READY_LINE, rate, bot.username)
-            await sender.run_forever(stop)
+            shared = "shared through Redis" if settings.redis_url else "this process alone"
+            log.info("%s: %g messages/s (%s) as @%s", READY_LINE, rate, shared, bot.username)
+            try:
+                await sender.run_forever(stop)
+            finally:
+                await sender.aclose()
     finally:
         await health.stop()
         engine.dispose()
