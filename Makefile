@@ -67,6 +67,18 @@ $(STAMPS)/redis-server:
 		-y -qq redis-server; }
 	@mkdir -p $(STAMPS) && touch $@
 
+# Debian's PostgreSQL server: every database test runs on SQLite and on PostgreSQL (issue #7);
+# tests/postgres.py starts a throwaway cluster on a loopback port (the package's own cluster and
+# service are not used). Installed once. Under make the tests require it (fail, not skip).
+$(STAMPS)/postgresql:
+	{ command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || \
+		{ $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install \
+		-y -qq postgresql; }
+	@mkdir -p $(STAMPS) && touch $@
+
+test test-unit: $(STAMPS)/postgresql
+test test-unit: export AKAR_REQUIRE_POSTGRES := 1
+
 # --- model -------------------------------------------------------------------------------------
 # Retrain only when the training data or the config changed since the last model. The data is
 # checked by `make validate` (part of `make test`), so training skips its own validation pass.

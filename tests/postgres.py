@@ -1,6 +1,10 @@
 """A throwaway PostgreSQL cluster for tests: initdb in a temporary folder, a loopback port,
-trust authentication, stopped and deleted afterwards. Tests skip (with the reason) when the
-PostgreSQL server programs or the psycopg driver are missing.
+trust authentication, stopped and deleted afterwards. tests/conftest.py starts one per pytest
+run (`postgres_server`); tests skip (with the reason) when the PostgreSQL server programs or the
+psycopg driver are missing, except under `make test` (AKAR_REQUIRE_POSTGRES=1; make installs
+Debian's postgresql package first) and CI=true, where that is an error.
+
+No SQLAlchemy import at module level: tests/conftest.py imports this in the Rasa environment too.
 
 PostgreSQL refuses to run as root; as root (CI, this project's machines) the cluster runs as
 the `postgres` system user that Debian's packages create.
@@ -9,6 +13,7 @@ the `postgres` system user that Debian's packages create.
 from __future__ import annotations
 
 import glob
+import itertools
 import os
 import pwd
 import shutil
@@ -18,6 +23,11 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+TEMPLATE = "akar_template"
+"""The migrated (Alembic head) database on the shared cluster that fresh test databases copy."""
+
+_names = itertools.count()
 
 
 def server_bin() -> Path | None:
@@ -107,3 +117,31 @@ def throwaway_cluster() -> Iterator[str]:
             _run([str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"])
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def database_url(server_url: str, name: str) -> str:
+    """The URL of database `name` on the cluster whose admin URL is `server_url`."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+@contextmanager
+def fresh_database(server_url: str, template: str | None = TEMPLATE) -> Iterator[str]:
+    """A new database (a copy of `template`, or empty with None) for one test; its URL. Dropped
+    afterwards, even with connections a failed test left open."""
+    import sqlalchemy as sa
+
+    name = f"test_{os.getpid()}_{next(_names)}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            copy = f" TEMPLATE {template}" if template else ""
+            connection.execute(sa.text(f"CREATE DATABASE {name}{copy}"))
+        try:
+            yield database_url(server_url, name)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    finally:
+        admin.dispose()

@@ -1,15 +1,15 @@
 """Broadcast outbox and sender against the Bot API emulator (real HTTP, real PTB `Bot`, real
-SQLite): segments, final states under 429/403/400, crash recovery and cancellation."""
+databases: SQLite and PostgreSQL): segments, final states under 429/403/400, crash recovery,
+cancellation, and claims that never overlap (FOR UPDATE SKIP LOCKED on PostgreSQL)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot
 
@@ -17,7 +17,6 @@ from bot.broadcast import outbox
 from bot.broadcast.segments import Segment, recipients
 from bot.broadcast.sender import FOOTER, BroadcastSender
 from bot.db import repository
-from bot.db.migrate import upgrade
 from bot.db.models import BroadcastDelivery, Seller, SellerProfile, utcnow
 from bot.db.session import make_engine, make_session_factory
 from tests.emulator.emulator import TelegramEmulator
@@ -27,10 +26,8 @@ FIRST_CHAT = 8_100_000_001
 
 
 @pytest.fixture
-def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    url = f"sqlite:///{tmp_path / 'akar.db'}"
-    upgrade(url)
-    engine = make_engine(url)
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(database_url)
     factory = make_session_factory(engine)
     with factory.begin() as session:
         for n in range(SELLERS):
@@ -163,5 +160,24 @@ def test_two_senders_never_claim_the_same_row(sessions: sessionmaker[Session]) -
         first = outbox.claim(session, 10, now=later)
     with sessions.begin() as session:
         second = outbox.claim(session, 100, now=later)
+    assert len(first) == 10 and len(second) == SELLERS - 1 - 10
+    assert not {c.id for c in first} & {c.id for c in second}
+
+
+def test_a_claim_skips_rows_another_open_claim_holds(sessions: sessionmaker[Session]) -> None:
+    """Two senders at the same moment: while the first claim's transaction is still open, the
+    second gets the other rows at once (SKIP LOCKED) instead of waiting or getting nothing.
+    SQLite has one writer at a time, so there the second would wait; PostgreSQL only."""
+    if sessions.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("row locks: PostgreSQL only (SQLite serialises writers)")
+    create(sessions)
+    with sessions.begin() as session:
+        outbox.start_due(session)
+    later = utcnow() + timedelta(seconds=1)
+    with sessions.begin() as first_session:
+        first = outbox.claim(first_session, 10, now=later)
+        with sessions.begin() as second_session:
+            second_session.execute(text("SET LOCAL lock_timeout = '2s'"))
+            second = outbox.claim(second_session, 100, now=later)
     assert len(first) == 10 and len(second) == SELLERS - 1 - 10
     assert not {c.id for c in first} & {c.id for c in second}

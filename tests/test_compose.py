@@ -22,7 +22,6 @@ from bot.cli import main
 from bot.compose import flow
 from bot.compose.flow import Content, Trainer
 from bot.db import repository
-from bot.db.migrate import upgrade
 from bot.db.models import Broadcast, BroadcastDraft, Role, SellerProfile
 from bot.db.session import make_engine, make_session_factory
 from tests.emulator.emulator import TelegramEmulator
@@ -34,10 +33,9 @@ SELLERS = 20
 
 
 @pytest.fixture
-def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    url = f"sqlite:///{tmp_path / 'akar.db'}"
-    upgrade(url)
-    engine = make_engine(url)
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    """Sellers and a trainer in a fresh database, on SQLite and on PostgreSQL."""
+    engine = make_engine(database_url)
     factory = make_session_factory(engine)
     with factory.begin() as session:
         roles.grant(session, TRAINER.telegram_user_id, Role.TRAINER, granted_by=None)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,6 @@ from bot.cli import DEFAULT_CONTENT_DIR, main
 from bot.content.loader import ContentError, load_catalogue
 from bot.content.model import MAX_PART_CHARS
 from bot.content.sync import sync_catalogue
-from bot.db.migrate import upgrade
 from bot.db.models import ContentLesson, ContentModule, ContentQuestion
 from bot.db.session import make_engine, make_session_factory, session_scope
 
@@ -164,10 +162,9 @@ def test_the_repository_content_is_valid() -> None:
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'akar.db'}"
-    upgrade(url)
-    yield url
+def database(database_url: str) -> str:
+    """A fresh migrated database, on SQLite and on PostgreSQL."""
+    return database_url
 
 
 def run_sync(url: str, root: Path) -> str:

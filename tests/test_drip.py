@@ -21,7 +21,6 @@ from telegram import Bot
 from bot.broadcast import city_zone, drip, outbox
 from bot.broadcast.sender import FOOTER, BroadcastSender
 from bot.cli import main
-from bot.db.migrate import upgrade
 from bot.db.models import (
     Broadcast,
     BroadcastDelivery,
@@ -45,10 +44,9 @@ _ids = itertools.count(8_200_000_001)
 
 
 @pytest.fixture
-def url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'akar.db'}"
-    upgrade(url)
-    return url
+def url(database_url: str) -> str:
+    """A fresh migrated database, on SQLite and on PostgreSQL."""
+    return database_url
 
 
 @pytest.fixture

@@ -1,4 +1,6 @@
-"""The Alembic migrations: reversible, in agreement with the models, safe on SQLite."""
+"""The Alembic migrations: reversible and in agreement with the models on SQLite and on
+PostgreSQL (`empty_database_url`, tests/conftest.py), safe on SQLite (table rebuilds, foreign
+keys, FTS5)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session
 from bot.db import repository
 from bot.db.migrate import (
     MIGRATIONS_DIR,
+    SEARCH_INDEXES,
     alembic_config,
     current,
     downgrade,
@@ -56,13 +59,27 @@ TABLES = {
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
+def database_url(empty_database_url: str) -> str:
+    """An empty database, on SQLite and on PostgreSQL."""
+    return empty_database_url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """For what only SQLite has: FTS5, batch table rebuilds, foreign keys switched off."""
     return f"sqlite:///{tmp_path / 'akar.db'}"
 
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
+    engine = make_engine(sqlite_url)
     yield engine
     engine.dispose()
 
@@ -115,24 +132,24 @@ def test_models_and_migrations_agree(database_url: str, engine: Engine) -> None:
         assert compare_metadata(context, Base.metadata) == []
 
 
-def test_full_text_search_tables_come_and_go(database_url: str, engine: Engine) -> None:
-    upgrade(database_url)
-    assert "messages_fts" in search_tables(engine)
-    seed(engine)
-    with engine.connect() as connection:
+def test_full_text_search_tables_come_and_go(sqlite_url: str, sqlite_engine: Engine) -> None:
+    upgrade(sqlite_url)
+    assert "messages_fts" in search_tables(sqlite_engine)
+    seed(sqlite_engine)
+    with sqlite_engine.connect() as connection:
         found = connection.execute(
             sa.text("SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'halo'")
         ).all()
     assert len(found) == 1
-    downgrade(database_url, "0008")
-    assert search_tables(engine) == set()
-    with engine.connect() as connection:
+    downgrade(sqlite_url, "0008")
+    assert search_tables(sqlite_engine) == set()
+    with sqlite_engine.connect() as connection:
         triggers = connection.execute(
             sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         ).all()
     assert triggers == []
-    upgrade(database_url)
-    with engine.connect() as connection:  # rebuilt from the existing rows
+    upgrade(sqlite_url)
+    with sqlite_engine.connect() as connection:  # rebuilt from the existing rows
         count = connection.execute(
             sa.text("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'kak'")
         ).scalar_one()
@@ -156,6 +173,8 @@ def schema(engine: Engine) -> dict[str, dict[str, Any]]:
             "indexes": sorted(
                 (ix["name"], ix["column_names"], ix["unique"])
                 for ix in inspector.get_indexes(table)
+                # The GIN full-text index on PostgreSQL (migration 0009), as the FTS5 tables.
+                if ix["name"] not in SEARCH_INDEXES
             ),
             "uniques": inspector.get_unique_constraints(table),
             "checks": sorted(
@@ -166,15 +185,32 @@ def schema(engine: Engine) -> dict[str, dict[str, Any]]:
     return result
 
 
-def test_migrated_schema_matches_create_all(tmp_path: Path, database_url: str) -> None:
+@pytest.fixture
+def reference_url(
+    request: pytest.FixtureRequest, tmp_path: Path, database_url: str
+) -> Iterator[str]:
+    """A second empty database on the same engine as `database_url`."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'reference.db'}"
+        return
+    from tests.postgres import fresh_database
+
+    with fresh_database(request.getfixturevalue("postgres_server"), template=None) as url:
+        yield url
+
+
+def test_migrated_schema_matches_create_all(database_url: str, reference_url: str) -> None:
     upgrade(database_url)
     migrated = make_engine(database_url)
-    reference = make_engine(f"sqlite:///{tmp_path / 'reference.db'}")
+    reference = make_engine(reference_url)
     try:
         Base.metadata.create_all(reference)
         assert schema(migrated) == schema(reference)
         checks = schema(migrated)["messages"]["checks"]
-        assert checks == [("ck_messages_direction", "direction IN ('in', 'out')")]
+        if migrated.dialect.name == "sqlite":
+            assert checks == [("ck_messages_direction", "direction IN ('in', 'out')")]
+        else:
+            assert [name for name, _ in checks] == ["ck_messages_direction"]
     finally:
         migrated.dispose()
         reference.dispose()
@@ -233,21 +269,21 @@ def count_messages(engine: Engine) -> int:
 
 
 def test_sqlite_table_rebuild_keeps_referencing_rows(
-    tmp_path: Path, database_url: str, engine: Engine
+    tmp_path: Path, sqlite_url: str, sqlite_engine: Engine
 ) -> None:
     """Batch mode drops and recreates `sellers`; with foreign keys on that would cascade."""
-    upgrade(database_url)
-    seed(engine)
+    upgrade(sqlite_url)
+    seed(sqlite_engine)
     config = copied_migrations(
         tmp_path,
-        database_url,
+        sqlite_url,
         "def upgrade():\n"
         "    with op.batch_alter_table('sellers', recreate='always') as batch:\n"
         "        batch.add_column(sa.Column('note', sa.Text(), nullable=True))\n",
     )
     command.upgrade(config, "head")
-    assert current(database_url) == "9999"
-    assert count_messages(engine) == 1
+    assert current(sqlite_url) == "9999"
+    assert count_messages(sqlite_engine) == 1
 
 
 def test_failed_migration_changes_nothing(
@@ -260,7 +296,10 @@ def test_failed_migration_changes_nothing(
         database_url,
         "def upgrade():\n"
         "    op.create_table('junk', sa.Column('id', sa.Integer(), primary_key=True))\n"
-        "    with op.batch_alter_table('sellers', recreate='always') as batch:\n"
+        # A table rebuild on SQLite; PostgreSQL alters in place (and has transactional DDL).
+        "    sqlite = op.get_bind().dialect.name == 'sqlite'\n"
+        "    recreate = 'always' if sqlite else 'auto'\n"
+        "    with op.batch_alter_table('sellers', recreate=recreate) as batch:\n"
         "        batch.add_column(sa.Column('note', sa.Text(), nullable=True))\n"
         "    raise RuntimeError('migration bug')\n",
     )
@@ -273,18 +312,18 @@ def test_failed_migration_changes_nothing(
 
 
 def test_broken_foreign_keys_abort_the_migration(
-    tmp_path: Path, database_url: str, engine: Engine
+    tmp_path: Path, sqlite_url: str, sqlite_engine: Engine
 ) -> None:
     """Foreign keys are off while migrating, so they are checked before the commit instead."""
-    upgrade(database_url)
-    seed(engine)
+    upgrade(sqlite_url)
+    seed(sqlite_engine)
     config = copied_migrations(
-        tmp_path, database_url, "def upgrade():\n    op.execute('DELETE FROM sellers')\n"
+        tmp_path, sqlite_url, "def upgrade():\n    op.execute('DELETE FROM sellers')\n"
     )
     with pytest.raises(RuntimeError, match="broken foreign keys"):
         command.upgrade(config, "head")
-    assert current(database_url) == head()
-    assert count_messages(engine) == 1
+    assert current(sqlite_url) == head()
+    assert count_messages(sqlite_engine) == 1
 
 
 def test_password_is_not_logged(caplog: pytest.LogCaptureFixture) -> None:

@@ -4,19 +4,15 @@ on both sides of WIB midnight (17.00 UTC)."""
 
 from __future__ import annotations
 
-import itertools
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Final
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bot.db.migrate import upgrade
 from bot.db.models import (
     Broadcast,
     BroadcastDelivery,
@@ -30,7 +26,6 @@ from bot.db.session import make_engine, make_session_factory
 from bot.learning import certificate
 from bot.support import analytics
 from bot.support.analytics import DateRange, InvalidRange
-from tests.postgres import throwaway_cluster, unavailable_reason
 from tests.support_db import add_incoming, add_outgoing, add_seller, add_staff
 
 NOV1, NOV2, NOV3 = date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 3)
@@ -44,57 +39,15 @@ def wib(day: date, hour: int, minute: int = 0) -> datetime:
     )
 
 
-# --- databases (as tests/test_support_inbox.py: a migrated template copied per test) -----------
-
-TEMPLATE: Final = "akar_template"
-_names = itertools.count()
+# --- databases (tests/conftest.py: a migrated template copied per test) ------------------------
 
 
-@pytest.fixture(scope="module")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("analytics-db") / "template.db"
-    upgrade(f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture(scope="module")
-def postgres_server() -> Iterator[str]:
-    reason = unavailable_reason()
-    if reason is not None:
-        pytest.skip(f"PostgreSQL tests skipped: {reason}")
-    with throwaway_cluster() as url:
-        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as connection:
-                connection.execute(sa.text(f"CREATE DATABASE {TEMPLATE}"))
-            upgrade(make_url(url).set(database=TEMPLATE).render_as_string(hide_password=False))
-            yield url
-        finally:
-            admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
-        shutil.copy(template, tmp_path / "akar.db")
-        engine = make_engine(f"sqlite:///{tmp_path / 'akar.db'}")
-        yield engine
-        engine.dispose()
-        return
-    server: str = request.getfixturevalue("postgres_server")
-    name = f"test_{next(_names)}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
-        engine = make_engine(make_url(server).set(database=name).render_as_string(False))
-        yield engine
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(sa.text(f"DROP DATABASE {name}"))
-    finally:
-        admin.dispose()
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """A fresh migrated database (tests/conftest.py), on SQLite and on PostgreSQL."""
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

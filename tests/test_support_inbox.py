@@ -3,12 +3,8 @@ cluster can be started, PostgreSQL (full-text search with its GIN index)."""
 
 from __future__ import annotations
 
-import itertools
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Final
 
 import pytest
 import sqlalchemy as sa
@@ -21,65 +17,21 @@ from bot.db.session import make_engine, make_session_factory
 from bot.support import inbox
 from bot.support.inbox import InboxFilter, list_conversations
 from bot.support.queue import handoff_queue, waiting_since
-from tests.postgres import throwaway_cluster, unavailable_reason
 from tests.support_db import add_incoming, add_outgoing, add_seller, add_staff
 
 T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
-# Every test runs on SQLite and, when a throwaway cluster can be started (tests/postgres.py),
-# on PostgreSQL, each on a fresh copy of a database migrated once per module (a file copy;
-# CREATE DATABASE ... TEMPLATE on PostgreSQL).
-TEMPLATE: Final = "akar_template"
-_names = itertools.count()
+# Every test runs on SQLite and on PostgreSQL, each on a fresh copy of a database migrated once
+# per run (`database_url`, tests/conftest.py: a file copy; CREATE DATABASE ... TEMPLATE).
 
 
-@pytest.fixture(scope="module")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("support-db") / "template.db"
-    upgrade(f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture(scope="module")
-def postgres_server() -> Iterator[str]:
-    """The cluster's admin URL; a migrated template database `akar_template` exists."""
-    reason = unavailable_reason()
-    if reason is not None:
-        pytest.skip(f"PostgreSQL tests skipped: {reason}")
-    with throwaway_cluster() as url:
-        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as connection:
-                connection.execute(sa.text(f"CREATE DATABASE {TEMPLATE}"))
-            upgrade(make_url(url).set(database=TEMPLATE).render_as_string(hide_password=False))
-            yield url
-        finally:
-            admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
-        shutil.copy(template, tmp_path / "akar.db")
-        engine = make_engine(f"sqlite:///{tmp_path / 'akar.db'}")
-        yield engine
-        engine.dispose()
-        return
-    server: str = request.getfixturevalue("postgres_server")
-    name = f"test_{next(_names)}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
-        engine = make_engine(make_url(server).set(database=name).render_as_string(False))
-        yield engine
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(sa.text(f"DROP DATABASE {name}"))
-    finally:
-        admin.dispose()
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """A fresh migrated database (tests/conftest.py), on SQLite and on PostgreSQL."""
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

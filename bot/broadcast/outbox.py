@@ -115,7 +115,9 @@ def claim(session: Session, limit: int, now: datetime | None = None) -> list[Cla
         )
         .order_by(BroadcastDelivery.id)
         .limit(limit)
-        .with_for_update(skip_locked=True)
+        # OF: lock (and skip) delivery rows only. A plain FOR UPDATE also locks the joined
+        # broadcast row, so a second sender skipped every row of that broadcast and got nothing.
+        .with_for_update(skip_locked=True, of=BroadcastDelivery)
         .scalar_subquery()
     )
     rows = session.execute(

@@ -1,6 +1,6 @@
-"""Support desk security, against the real ASGI app and a real migrated SQLite database:
-every route behind the login, roles, CSRF, lockout, session rotation, password storage and
-logging, security headers."""
+"""Support desk security, against the real ASGI app and a real migrated database (SQLite and
+PostgreSQL): every route behind the login, roles, CSRF, lockout, session rotation, password
+storage and logging, security headers."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import timedelta
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select, text, update
+from sqlalchemy import inspect, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.models import AuditEntry, Role, StaffAccount, StaffSession, utcnow
@@ -23,6 +23,12 @@ from tests.desk.conftest import client_for
 from tests.desk.support import PASSWORD, form_token, login, make_staff, session_csrf
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@pytest.fixture
+def database_url(migrated_database_url: str) -> str:
+    """Logins and sessions on both engines (tests/conftest.py), not only tests/desk's SQLite."""
+    return migrated_database_url
 
 
 def protected_routes() -> list[tuple[str, str]]:
@@ -401,9 +407,7 @@ async def test_passwords_are_stored_hashed_and_never_logged(
         account = session.scalars(select(StaffAccount)).one()
         assert account.password_hash.startswith("$argon2id$")
         dump = []
-        for (table,) in session.execute(
-            text("SELECT name FROM sqlite_master WHERE type = 'table'")
-        ):
+        for table in inspect(session.get_bind()).get_table_names():
             dump.extend(repr(row) for row in session.execute(text(f'SELECT * FROM "{table}"')))
     everything = "\n".join(dump)
     assert "sari" in everything
