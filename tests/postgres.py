@@ -95,7 +95,12 @@ def throwaway_cluster() -> Iterator[str]:
                 "--no-sync",
             ]
         )
-        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        # A server time zone that is not UTC (WIT, UTC+9): SQL that leans on the session's zone
+        # instead of the stored UTC moments shows up as a failing test, not a production bug.
+        options = (
+            f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+            " -c timezone=Asia/Jayapura"
+        )
         # -w: pg_ctl returns once the server accepts connections.
         log_file = str(folder / "log")
         _run(

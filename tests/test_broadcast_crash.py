@@ -4,7 +4,8 @@ killed with SIGKILL in the middle of a batch, then started again.
 What bot/broadcast/outbox.py promises: no recipient is lost, and a recipient gets the broadcast
 twice only if its row was in the claimed, in-flight batch (`sending`) when the process died.
 Everything is real: the CLI process with its PTB `Bot`, the Bot API emulator over HTTP (in this
-test process), and a SQLite file both processes open.
+test process), and a database both processes open: a SQLite file, and a PostgreSQL database
+(where the killed process's connection drops mid-transaction).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.broadcast import outbox
 from bot.broadcast.segments import Segment
-from bot.db.migrate import upgrade
 from bot.db.models import BroadcastDelivery, Seller
 from bot.db.session import make_engine, make_session_factory
 from bot.stack import PROJECT_ROOT
@@ -40,9 +40,8 @@ TIMEOUT = 30.0  # per phase; the whole test takes ~6 s on a 2-core box
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Iterator[tuple[str, sessionmaker[Session]]]:
-    url = f"sqlite:///{tmp_path / 'akar.db'}"
-    upgrade(url)
+def database(database_url: str) -> Iterator[tuple[str, sessionmaker[Session]]]:
+    url = database_url
     engine = make_engine(url)
     sessions = make_session_factory(engine)
     with sessions.begin() as session:

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.broadcast import outbox
 from bot.broadcast.segments import Segment
 from bot.broadcast.service import READY_LINE
-from bot.db.migrate import upgrade
 from bot.db.models import BroadcastDelivery, Seller
 from bot.db.session import make_engine, make_session_factory
 from bot.stack import PROJECT_ROOT
@@ -35,9 +34,9 @@ TIMEOUT = 30.0
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Iterator[tuple[str, sessionmaker[Session]]]:
-    url = f"sqlite:///{tmp_path / 'akar.db'}"
-    upgrade(url)
+def database(database_url: str) -> Iterator[tuple[str, sessionmaker[Session]]]:
+    """A fresh migrated database (tests/conftest.py), on SQLite and on PostgreSQL."""
+    url = database_url
     engine = make_engine(url)
     sessions = make_session_factory(engine)
     with sessions.begin() as session:
