@@ -56,7 +56,7 @@ def postgres_server() -> Iterator[str]:
     if reason is not None:
         required = os.environ.get("AKAR_REQUIRE_POSTGRES") == "1"
         if required or os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"PostgreSQL is required in CI: {reason}", pytrace=False)
+            pytest.fail(f"PostgreSQL is required (make test, CI): {reason}", pytrace=False)
         pytest.skip(f"PostgreSQL tests skipped: {reason}")
     import sqlalchemy as sa
 
