@@ -36,6 +36,9 @@ pytestmark = pytest.mark.skipif(unavailable_reason() is not None, reason=unavail
 
 FIRST_CHAT = 8_400_000_001
 RATE = 20
+# Arrivals at the emulator bunch when the box is busy (its event loop is this test's): allow
+# 30% over the rate. Two senders that do not share the pace reach about 2 x RATE.
+JITTER = RATE * 3 // 10
 TIMEOUT = 60.0
 
 
@@ -189,8 +192,8 @@ async def test_two_sender_processes_sharing_redis_stay_at_the_rate(
     assert per_chat == Counter({chat: 1 for chat in range(FIRST_CHAT, FIRST_CHAT + sellers)})
     times = sent_times(emulator)
     # RATE plus arrival jitter (the emulator shares this test's event loop), never 2 x RATE.
-    assert busiest_second(times) <= RATE + 2, busiest_second(times)
-    assert max(times) - min(times) >= (sellers - RATE - 2) / RATE
+    assert busiest_second(times) <= RATE + JITTER, busiest_second(times)
+    assert max(times) - min(times) >= (sellers - RATE - JITTER) / RATE
 
 
 async def test_without_redis_two_sender_processes_exceed_the_rate(
@@ -204,7 +207,7 @@ async def test_without_redis_two_sender_processes_exceed_the_rate(
     await run_senders(url, emulator, tmp_path, 2, None)
 
     assert statuses(sessions, broadcast_id) == Counter({"sent": sellers})
-    assert busiest_second(sent_times(emulator)) > RATE + 2
+    assert busiest_second(sent_times(emulator)) > RATE + JITTER
 
 
 # --- 429s and Redis outages ------------------------------------------------------------------
@@ -240,7 +243,7 @@ async def test_a_429_seen_by_one_sender_pauses_the_other(
     [refused] = [c.time for c in emulator.calls if c.status == 429]
     during_pause = [t for t in sent_times(emulator) if refused + 0.25 < t < refused + 1.9]
     assert during_pause == []  # neither sender, not only the one that got the 429
-    assert busiest_second(sent_times(emulator)) <= RATE + 2
+    assert busiest_second(sent_times(emulator)) <= RATE + JITTER
 
 
 async def test_with_redis_down_a_sender_goes_on_alone_at_its_rate(
