@@ -7,32 +7,22 @@ from datetime import datetime
 from typing import Final
 
 from bot.broadcast.outbox import Report
+from bot.formatting import duration, number
 from bot.rendering import Button
 
 BAR_WIDTH: Final = 10
 
 
-def _number(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
-
-
 def _rate(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}".replace(".", ",") + " pesan/detik"
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    minutes, secs = divmod(round(seconds), 60)
-    return f"{minutes} menit {secs} detik" if minutes else f"{secs} detik"
+    return "-" if value is None else f"{number(float(value))} pesan/detik"
 
 
 def _counts(report: Report) -> str:
     c = report.counts
     return (
-        f"Terkirim {_number(c.get('sent', 0))} · Diblokir {_number(c.get('blocked', 0))} · "
-        f"Gagal {_number(c.get('failed', 0))} · Berhenti langganan "
-        f"{_number(c.get('opted_out', 0))}"
+        f"Terkirim {number(c.get('sent', 0))} · Diblokir {number(c.get('blocked', 0))} · "
+        f"Gagal {number(c.get('failed', 0))} · Berhenti langganan "
+        f"{number(c.get('opted_out', 0))}"
     )
 
 
@@ -46,7 +36,7 @@ def progress_text(report: Report, now: datetime) -> str:
     return (
         f"📣 Siaran #{report.broadcast_id} sedang dikirim\n"
         f"{'▓' * filled}{'░' * (BAR_WIDTH - filled)} {share:.0%} "
-        f"({_number(done)}/{_number(report.total)})\n"
+        f"({number(done)}/{number(report.total)})\n"
         f"{_counts(report)}\n"
         f"Kecepatan: {_rate(rate)}"
     )
@@ -65,18 +55,18 @@ def final_text(report: Report) -> str:
     )
     lines = [
         head,
-        f"• Total penerima: {_number(report.total)}",
-        f"• Terkirim: {_number(c.get('sent', 0))}",
-        f"• Diblokir (penjual memblokir bot): {_number(c.get('blocked', 0))}",
-        f"• Gagal: {_number(c.get('failed', 0))}",
-        f"• Berhenti langganan (/berhenti): {_number(c.get('opted_out', 0))}",
+        f"• Total penerima: {number(report.total)}",
+        f"• Terkirim: {number(c.get('sent', 0))}",
+        f"• Diblokir (penjual memblokir bot): {number(c.get('blocked', 0))}",
+        f"• Gagal: {number(c.get('failed', 0))}",
+        f"• Berhenti langganan (/berhenti): {number(c.get('opted_out', 0))}",
     ]
     if c.get("skipped"):
-        lines.append(f"• Dilewati (pelajarannya sudah selesai): {_number(c['skipped'])}")
+        lines.append(f"• Dilewati (pelajarannya sudah selesai): {number(c['skipped'])}")
     if c.get("cancelled"):
-        lines.append(f"• Tidak jadi dikirim: {_number(c['cancelled'])}")
+        lines.append(f"• Tidak jadi dikirim: {number(c['cancelled'])}")
     lines += [
-        f"• Durasi: {_duration(report.duration_s)}",
+        f"• Durasi: {duration(report.duration_s)}",
         f"• Kecepatan rata-rata: {_rate(report.rate)}",
     ]
     return "\n".join(lines)

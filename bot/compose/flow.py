@@ -23,6 +23,7 @@ from bot.broadcast.city_zone import PROVINCE_NAMES, find_province
 from bot.broadcast.message import CAPTION_LIMIT, TEXT_LIMIT, BroadcastContent, telegram_length
 from bot.broadcast.segments import Segment, recipients
 from bot.db.models import Broadcast, BroadcastDraft, ContentLesson, ContentModule, Role, utcnow
+from bot.formatting import number
 from bot.learning.profile import CLUSTERS, EXPERIENCE, PLATFORMS
 from bot.rendering import Button, OutgoingMessage
 
@@ -66,10 +67,6 @@ class Trainer:
 
 def _say(text: str, *rows: tuple[Button, ...]) -> list[OutgoingMessage]:
     return [OutgoingMessage(text, tuple(rows))]
-
-
-def _number(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
 
 
 def is_trainer(session: Session, telegram_user_id: int) -> bool:
@@ -190,9 +187,9 @@ def describe(session: Session, segment: Segment) -> str:
 def _audience_line(session: Session, segment: Segment) -> str:
     rows = recipients(session, segment)
     opted_out = sum(1 for row in rows if row[2])
-    line = f"{_number(len(rows) - opted_out)} penjual akan menerima"
+    line = f"{number(len(rows) - opted_out)} penjual akan menerima"
     if opted_out:
-        line += f" ({_number(opted_out)} lainnya sudah /berhenti, tidak dikirimi)"
+        line += f" ({number(opted_out)} lainnya sudah /berhenti, tidak dikirimi)"
     return line + "."
 
 
@@ -294,8 +291,8 @@ def _take_content(
     if length > limit:
         kind = "Keterangan foto/dokumen" if content.media_kind else "Teksnya"
         return _say(
-            f"{kind} terlalu panjang, Kak: {_number(length)} huruf, "
-            f"maksimal {_number(limit)}. Persingkat lalu kirim lagi.",
+            f"{kind} terlalu panjang, Kak: {number(length)} huruf, "
+            f"maksimal {number(limit)}. Persingkat lalu kirim lagi.",
             (CANCEL,),
         )
     draft.text, draft.parse_mode = content.html, "HTML"

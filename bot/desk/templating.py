@@ -19,17 +19,9 @@ from starlette.templating import Jinja2Templates
 from bot.broadcast.schedule import MONTHS, ZONES
 from bot.desk import labels, navigation
 from bot.desk.auth import Staff
+from bot.formatting import duration, number
 
 TEMPLATE_DIR: Final = Path(__file__).resolve().parent / "templates"
-
-
-def number(value: int | float | None) -> str:
-    """1234567 -> "1.234.567"; 12.5 -> "12,5" (Indonesian separators)."""
-    if value is None:
-        return "-"
-    if isinstance(value, int):
-        return f"{value:,}".replace(",", ".")
-    return f"{value:,.1f}".replace(",", "_").replace(".", ",").replace("_", ".")
 
 
 def wib(moment: datetime | None) -> str:
@@ -38,16 +30,6 @@ def wib(moment: datetime | None) -> str:
         return "-"
     local = moment.astimezone(ZONES["WIB"])
     return f"{local.day} {MONTHS[local.month - 1][:3]} {local.year} {local:%H.%M} WIB"
-
-
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours} jam {minutes} menit"
-    return f"{minutes} menit {secs} detik" if minutes else f"{secs} detik"
 
 
 def _environment() -> jinja2.Environment:
