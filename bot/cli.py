@@ -41,6 +41,25 @@ def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
     if settings.telegram_bot_token is None:
         print("TELEGRAM_BOT_TOKEN belum diisi (lihat README: cara membuat bot di @BotFather).")
         return 2
+    webhook = None
+    if settings.telegram_webhook_url:
+        from bot.webhook.runner import WebhookConfig, WebhookConfigError
+
+        secret = settings.telegram_webhook_secret
+        try:
+            webhook = WebhookConfig(
+                url=settings.telegram_webhook_url,
+                secret=secret.get_secret_value() if secret else "",
+                listen=settings.telegram_webhook_listen,
+                port=settings.telegram_webhook_port,
+                max_connections=settings.webhook_max_connections,
+                concurrency=settings.webhook_concurrency,
+                lease_seconds=settings.webhook_lease_seconds,
+                poll_seconds=settings.webhook_poll_seconds,
+            )
+        except WebhookConfigError as exc:
+            print(exc)
+            return 2
     assistant = build_assistant(settings)
     app = build_application(
         settings.telegram_bot_token.get_secret_value(),
@@ -49,15 +68,10 @@ def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
         broadcast_rate=settings.broadcast_messages_per_second,
         allow_paid_broadcast=settings.allow_paid_broadcast,
         redis_url=settings.redis_url,
+        webhook=webhook is not None,
     )
     bot_process.configure(app, settings)
-    secret = settings.telegram_webhook_secret
-    run(
-        app,
-        webhook_url=settings.telegram_webhook_url,
-        webhook_port=settings.telegram_webhook_port,
-        secret=secret.get_secret_value() if secret else None,
-    )
+    run(app, webhook=webhook)
     return 0
 
 

@@ -30,8 +30,44 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = Field(
         default=None, description="Public HTTPS URL for webhook mode; unset means long polling."
     )
-    telegram_webhook_secret: SecretStr | None = None
-    telegram_webhook_port: int = 8443
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Webhook mode: Telegram sends it in X-Telegram-Bot-Api-Secret-Token and the bot "
+            "refuses requests without it. Required with TELEGRAM_WEBHOOK_URL (1-256 of A-Z a-z "
+            "0-9 _ -; e.g. openssl rand -hex 32)."
+        ),
+    )
+    telegram_webhook_port: int = Field(default=8443, description="Webhook mode: listen port.")
+    telegram_webhook_listen: str = Field(
+        default="0.0.0.0",
+        description="Webhook mode: listen address (behind your HTTPS proxy or load balancer).",
+    )
+    webhook_max_connections: int = Field(
+        default=40,
+        ge=1,
+        le=100,
+        description="Webhook mode: how many POSTs Telegram may have open at once (setWebhook).",
+    )
+    webhook_concurrency: int = Field(
+        default=64, ge=1, description="Webhook mode: updates one process handles at once."
+    )
+    webhook_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description=(
+            "Webhook mode: an update claimed by a process that then dies is handled by another "
+            "one after this long."
+        ),
+    )
+    webhook_poll_seconds: float = Field(
+        default=0.2,
+        gt=0,
+        description=(
+            "Webhook mode: how often an idle process looks for updates received by the others "
+            "(its own arrive at once)."
+        ),
+    )
 
     database_url: str = Field(default="sqlite:///akar.db", description="Any SQLAlchemy URL.")
     rasa_url: str | None = Field(
@@ -132,6 +168,36 @@ class Settings(BaseSettings):
         ),
     )
 
+    # --- Rasa for many users (issue #7) ----------------------------------------------------------
+    # Several Rasa servers share conversations through a SQL tracker store (PostgreSQL) and a
+    # Redis lock store; both unset keeps Rasa's in-memory stores (one server: dev, `akar run`).
+    # See docs/OPERATIONS.md, "Scaling Rasa".
+    rasa_workers: int = Field(
+        default=1,
+        ge=1,
+        description=(
+            "Rasa server processes `akar run` starts, on RASA_PORT, RASA_PORT+1, ...; the bot "
+            "spreads messages over them. More than 1 needs RASA_TRACKER_STORE_URL and "
+            "RASA_LOCK_STORE_URL. About one per CPU core (NLU inference is CPU-bound)."
+        ),
+    )
+    rasa_tracker_store_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL of the PostgreSQL database holding Rasa's conversation events "
+            "(its `events` table), e.g. postgresql://akar:pw@db:5432/akar_rasa. A database of its "
+            "own is recommended. Rasa (psycopg2) and the privacy jobs (psycopg 3, which delete "
+            "a seller's rows there) each use their own driver. Unset: Rasa's in-memory store."
+        ),
+    )
+    rasa_lock_store_url: str | None = Field(
+        default=None,
+        description=(
+            "redis://[:password@]host:6379/1: Rasa's lock store, so two Rasa servers never "
+            "handle one conversation at the same time. Needed with RASA_TRACKER_STORE_URL."
+        ),
+    )
+
     @property
     def broadcast_messages_per_second(self) -> float:
         if self.broadcast_rate is not None:
@@ -140,7 +206,12 @@ class Settings(BaseSettings):
 
     @property
     def rasa_base_url(self) -> str:
-        return (self.rasa_url or f"http://127.0.0.1:{self.rasa_port}").rstrip("/")
+        """One URL, or several comma-separated (one per Rasa server; RasaClient spreads over
+        them). Default: the RASA_WORKERS local servers `akar run` starts from RASA_PORT on."""
+        if self.rasa_url:
+            return self.rasa_url.rstrip("/")
+        ports = range(self.rasa_port, self.rasa_port + self.rasa_workers)
+        return ",".join(f"http://127.0.0.1:{port}" for port in ports)
 
     @property
     def action_endpoint_url(self) -> str:

@@ -21,6 +21,7 @@ from bot.conversation import Assistant, Turn
 from bot.delivery import deliver_turn
 from bot.learning.callbacks import LearningAction
 from bot.store import SellerIdentity
+from bot.webhook.worker import report_error
 
 log = logging.getLogger(__name__)
 
@@ -220,3 +221,4 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
         where = f"update {update.update_id} chat {chat.id if chat else '-'}"
     log.error("unhandled error while handling %s", where, exc_info=context.error)
+    report_error(context.error)  # webhook mode: the inbox retries database failures

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from telegram import Bot, BotCommand, Update
 from telegram.ext import (
@@ -22,6 +22,9 @@ from bot.broadcast.sender import DEFAULT_RATE, BroadcastSender
 from bot.broadcast.shared_limiter import make_limiter
 from bot.conversation import Assistant
 from bot.observability import bot_process
+
+if TYPE_CHECKING:
+    from bot.webhook.runner import WebhookConfig
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +56,13 @@ def build_application(
     broadcast_rate: float = DEFAULT_RATE,
     allow_paid_broadcast: bool = False,
     redis_url: str | None = None,
+    webhook: bool = False,
 ) -> App:
+    builder = ApplicationBuilder()
+    if webhook:  # updates come from the shared inbox (bot/webhook/), not an Updater
+        builder = builder.updater(None)
     app = (
-        ApplicationBuilder()
-        .token(token)
+        builder.token(token)
         .base_url(base_url)
         .base_file_url(
             base_url.replace("/bot", "/file/bot") if base_url.endswith("/bot") else base_url
@@ -131,15 +137,12 @@ async def on_shutdown(app: App) -> None:
     await bot_process.stop(app)
 
 
-def run(app: App, *, webhook_url: str | None, webhook_port: int, secret: str | None) -> None:
-    """Block running the bot: long polling by default, a webhook when a public URL is set."""
-    if webhook_url:
-        app.run_webhook(
-            listen="0.0.0.0",
-            port=webhook_port,
-            webhook_url=webhook_url,
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
+def run(app: App, *, webhook: WebhookConfig | None) -> None:
+    """Block running the bot: long polling by default; with a webhook URL, the webhook inbox
+    (bot/webhook/), which several bot processes can share."""
+    if webhook is not None:
+        from bot.webhook.runner import serve
+
+        asyncio.run(serve(app, webhook, on_startup, on_shutdown))
     else:
         app.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -18,6 +18,13 @@ SERVICE_DOWN = (
     "Pesan Kakak sudah kami simpan. Coba kirim lagi beberapa menit lagi, ya."
 )
 
+# Webhook mode, when the database failed in the middle of a seller's message: it is retried
+# by itself (bot/webhook/worker.py), so the seller need not send it again.
+DELAYED_ANSWER = (
+    "Maaf, Kak 🙏 Sistem kami sedang ada gangguan sebentar. Pesan Kakak sudah kami terima "
+    "dan akan saya jawab begitu sistemnya pulih. Tidak perlu kirim ulang, ya."
+)
+
 TOO_LONG = (
     "Pesan Kakak panjang sekali 🙏 Supaya saya bisa bantu dengan tepat, coba tulis "
     'pertanyaannya lebih singkat, ya. Misalnya: "cara aktifkan COD".'

@@ -47,6 +47,7 @@ TABLES = {
     "staff_roles",
     "broadcasts",
     "broadcast_deliveries",
+    "inbound_updates",
     "broadcast_drafts",
     "staff_accounts",
     "staff_sessions",

@@ -603,3 +603,31 @@ class NluAnnotation(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     exported_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class InboundUpdate(Base):
+    """The webhook inbox (bot/webhook/): a Telegram update between its arrival and the end of
+    its handling.
+
+    The webhook answers Telegram only after the row is committed, so an accepted update survives
+    any worker crash. Workers claim rows in `update_id` order, at most one per `ordering_key`
+    (the chat) at a time, so one seller's messages are handled in order by however many worker
+    processes. A row is deleted when its update has been handled: the table holds only work in
+    progress (and its raw, unmasked payload never outlives the handling).
+    """
+
+    __tablename__ = "inbound_updates"
+    __table_args__ = (
+        sa.Index("ix_inbound_updates_ordering_key_update_id", "ordering_key", "update_id"),
+        sa.Index("ix_inbound_updates_status_update_id", "status", "update_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    update_id: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
+    ordering_key: Mapped[int] = mapped_column(sa.BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON())
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    worker: Mapped[str | None] = mapped_column(sa.String(64))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())

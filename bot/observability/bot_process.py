@@ -76,8 +76,17 @@ def install(app: App) -> None:
     app.add_handler(TypeHandler(Update, on_update), group=-1)
 
 
+INBOX_WORKER: Final = "akar_inbox_worker"
+
+
 def taking_updates(app: App) -> bool:
-    return bool(app.running and app.updater is not None and app.updater.running)
+    """Long polling running, or (webhook mode, bot/webhook/) the inbox worker running."""
+    if not app.running:
+        return False
+    worker = app.bot_data.get(INBOX_WORKER)
+    if worker is not None:
+        return bool(worker.running)
+    return bool(app.updater is not None and app.updater.running)
 
 
 async def start(app: App) -> None:

@@ -77,6 +77,24 @@ BROADCAST_RATE_LIMIT: Final = Gauge(
     "The broadcast sender's configured pace in messages per second (0: no sender here).",
 )
 
+WEBHOOK_REQUESTS: Final = Counter(
+    "akar_webhook_requests",
+    "Telegram webhook POSTs, by outcome (accepted, duplicate, forbidden, invalid, unavailable).",
+    ["outcome"],
+)
+INBOX_DEPTH: Final = Gauge(
+    "akar_inbox_updates",
+    "Updates in the webhook inbox (all processes), by state (pending, working).",
+    ["state"],
+)
+INBOX_EVENTS: Final = Counter(
+    "akar_inbox_events",
+    "Webhook inbox trouble, by event (claim: the inbox could not be read; retried: an update "
+    "failed on the database and waits for another try; failed: handling raised; dropped: an "
+    "update given up after repeated crashes).",
+    ["event"],
+)
+
 RATE_WINDOW: Final = 10.0
 
 
