@@ -209,7 +209,9 @@ class Assistant:
         assert self.privacy is not None
         outcome = await self.privacy.deletion_button(who, payload)
         if outcome.deleted:
+            # Rasa got the seller's words unmasked: its copy goes too (memory, or SQL rows).
             await self._rasa.forget(self.sender_id(who))
+            await self.privacy.forget_conversation(self.sender_id(who))
         return Turn(None, outcome.messages)
 
     async def handle_profile_command(

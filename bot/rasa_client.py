@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -114,59 +116,123 @@ def parse_nlu(latest_message: dict[str, Any] | None) -> NluResult | None:
     )
 
 
+def split_urls(base_url: str | Sequence[str]) -> tuple[str, ...]:
+    """ "http://a:5005, http://b:5005" (RASA_URL) or a list: each Rasa server's base URL."""
+    parts = base_url.split(",") if isinstance(base_url, str) else list(base_url)
+    urls = tuple(part.strip().rstrip("/") for part in parts if part.strip())
+    if not urls:
+        raise ValueError("no Rasa URL given")
+    return urls
+
+
 class RasaClient:
     """Sends seller messages to Rasa's REST channel and reads back the NLU result.
 
     Only connection failures (the request never reached Rasa) are retried: retrying after a
     timeout could make Rasa process the same message twice.
+
+    Several Rasa servers (RASA_URL="http://a:5005,http://b:5005", or RASA_WORKERS under
+    `akar run`) share conversations through the SQL tracker store and the Redis lock store, so
+    any of them may answer any message. Each request goes to the server with the fewest
+    requests in flight (ties in turn); a server that refuses a connection is passed over for
+    DOWN_SECONDS and the request goes to the next one at once. Behind a load balancer (a
+    Kubernetes Service, compose's DNS) RASA_URL is one URL and the balancer does this instead.
     """
+
+    DOWN_SECONDS = 5.0
 
     def __init__(
         self,
-        base_url: str,
+        base_url: str | Sequence[str],
         *,
         timeout: float = 10.0,
         connect_retries: int = 2,
         retry_backoff: float = 0.3,
         client: httpx.AsyncClient | None = None,
     ) -> None:
-        self._base_url = base_url.rstrip("/")
+        self._base_urls = split_urls(base_url)
         self._connect_retries = connect_retries
         self._retry_backoff = retry_backoff
         self._client = client or httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=2.0))
         self._owns_client = client is None
+        self._in_flight = [0] * len(self._base_urls)
+        self._down_until = [0.0] * len(self._base_urls)
+        self._turn = 0
+
+    @property
+    def base_urls(self) -> tuple[str, ...]:
+        return self._base_urls
 
     async def aclose(self) -> None:
         if self._owns_client:
             await self._client.aclose()
 
-    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        url = f"{self._base_url}{path}"
+    def _order(self, prefer: int | None) -> list[int]:
+        """Servers in the order to try: `prefer` (the one that just took this conversation's
+        message) or the least busy, then the others; servers that recently refused last."""
+        count = len(self._base_urls)
+        if prefer is None:
+            start = self._turn % count
+            self._turn += 1
+            rotated = [(start + i) % count for i in range(count)]
+            first = min(rotated, key=lambda i: self._in_flight[i])
+        else:
+            first = prefer
+        rest = [(first + i) % count for i in range(1, count)]
+        now = time.monotonic()
+        up = [i for i in rest if self._down_until[i] <= now]
+        down = [i for i in rest if self._down_until[i] > now]
+        if self._down_until[first] > now and up:
+            return [*up, first, *down]
+        return [first, *up, *down]
+
+    async def _request(
+        self, method: str, path: str, *, prefer: int | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        response, _ = await self._request_on(method, path, prefer=prefer, **kwargs)
+        return response
+
+    async def _request_on(
+        self, method: str, path: str, *, prefer: int | None = None, **kwargs: Any
+    ) -> tuple[httpx.Response, int]:
+        """The response and the index of the server that gave it. A refused connection moves on
+        to the next server; after a round where every server refused, wait and try another
+        round (`connect_retries` of them)."""
         attempt = 0
         while True:
-            try:
-                response = await self._client.request(method, url, **kwargs)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                if attempt >= self._connect_retries:
-                    metrics.rasa_error(operation_of(path), "connect")
-                    raise RasaUnavailable(f"cannot connect to Rasa at {self._base_url}") from exc
-                attempt += 1
-                await asyncio.sleep(self._retry_backoff * 2 ** (attempt - 1))
-                continue
-            except httpx.HTTPError as exc:
-                reason = "timeout" if isinstance(exc, httpx.TimeoutException) else "other"
-                metrics.rasa_error(operation_of(path), reason)
-                raise RasaUnavailable(f"{method} {path} failed: {exc!r}") from exc
-            if response.status_code >= 400:
-                metrics.rasa_error(operation_of(path), "http_status")
-                raise RasaUnavailable(f"{method} {path} answered HTTP {response.status_code}")
-            return response
+            for index in self._order(prefer):
+                base = self._base_urls[index]
+                self._in_flight[index] += 1
+                try:
+                    response = await self._client.request(method, f"{base}{path}", **kwargs)
+                except (httpx.ConnectError, httpx.ConnectTimeout):
+                    self._down_until[index] = time.monotonic() + self.DOWN_SECONDS
+                    if len(self._base_urls) > 1:
+                        log.warning("Rasa at %s refused the connection; trying the next", base)
+                    continue
+                except httpx.HTTPError as exc:
+                    reason = "timeout" if isinstance(exc, httpx.TimeoutException) else "other"
+                    metrics.rasa_error(operation_of(path), reason)
+                    raise RasaUnavailable(f"{method} {path} failed: {exc!r}") from exc
+                finally:
+                    self._in_flight[index] -= 1
+                self._down_until[index] = 0.0
+                if response.status_code >= 400:
+                    metrics.rasa_error(operation_of(path), "http_status")
+                    raise RasaUnavailable(f"{method} {path} answered HTTP {response.status_code}")
+                return response, index
+            if attempt >= self._connect_retries:
+                metrics.rasa_error(operation_of(path), "connect")
+                where = ", ".join(self._base_urls)
+                raise RasaUnavailable(f"cannot connect to Rasa at {where}")
+            attempt += 1
+            await asyncio.sleep(self._retry_backoff * 2 ** (attempt - 1))
 
     async def send(
         self, sender_id: str, text: str, metadata: dict[str, Any] | None = None
     ) -> RasaTurn:
         """Run one seller message through Rasa and return its replies and NLU result."""
-        response = await self._request(
+        response, server = await self._request_on(
             "POST",
             "/webhooks/rest/webhook",
             json={"sender": sender_id, "message": text, "metadata": metadata or {}},
@@ -177,18 +243,20 @@ class RasaClient:
             metrics.rasa_error("message", "invalid_json")
             raise RasaUnavailable("Rasa answered with invalid JSON") from exc
         replies = tuple(parse_reply(r) for r in raw_replies if isinstance(r, dict))
-        nlu = await self._latest_nlu(sender_id)
+        nlu = await self._latest_nlu(sender_id, server)
         if nlu is not None and not text.startswith("/"):
             # "/intent" payloads (buttons, commands) skip Rasa's NLU: nothing was understood.
             metrics.nlu_read(nlu.intent, nlu.confidence, nlu.intent_ranking)
         return RasaTurn(replies=replies, nlu=nlu)
 
-    async def _latest_nlu(self, sender_id: str) -> NluResult | None:
-        """Read how the NLU understood the latest message; losing this must not lose the answer."""
+    async def _latest_nlu(self, sender_id: str, server: int | None = None) -> NluResult | None:
+        """Read how the NLU understood the latest message (from the server that handled it, if
+        it still answers); losing this must not lose the answer."""
         try:
             response = await self._request(
                 "GET",
                 f"/conversations/{quote(sender_id, safe='')}/tracker",
+                prefer=server,
                 params={"include_events": "NONE"},
             )
             tracker = response.json()
@@ -216,17 +284,21 @@ class RasaClient:
         return names
 
     async def is_ready(self) -> bool:
-        """True once the server is up and has a model loaded."""
-        try:
-            response = await self._request("GET", "/status")
-            return bool(response.json().get("model_id") or response.json().get("model_file"))
-        except (RasaUnavailable, ValueError):
-            return False
+        """True once at least one server is up and has a model loaded (the bot can answer)."""
+        for base in self._base_urls:
+            try:
+                response = await self._client.get(f"{base}/status")
+                status = response.json() if response.status_code < 400 else {}
+            except (httpx.HTTPError, ValueError):
+                continue
+            if isinstance(status, dict) and (status.get("model_id") or status.get("model_file")):
+                return True
+        return False
 
     async def forget(self, sender_id: str) -> bool:
         """Replace this conversation's events in Rasa's tracker store with none (after
-        /hapusdata). The in-memory store then holds nothing of it; a SQL tracker store would
-        only append, so there the rows must be deleted in its database. Best effort: False if
+        /hapusdata). The in-memory store then holds nothing of it; a SQL tracker store only
+        appends, so there bot/privacy/rasa_tracker.py deletes the rows. Best effort: False if
         Rasa could not be reached (its memory is cleared at its next restart anyway)."""
         try:
             await self._request(

@@ -9,6 +9,7 @@ from bot.db.session import make_engine, make_session_factory
 from bot.learning.facade import Learning
 from bot.privacy.facade import Privacy
 from bot.privacy.policy import load_privacy_text
+from bot.privacy.rasa_tracker import from_settings as rasa_tracker_events
 from bot.rasa_client import RasaClient
 from bot.store import Store
 from bot.support.facade import Support
@@ -23,7 +24,12 @@ def build_assistant(settings: Settings) -> Assistant:
     )
     days = settings.transcript_retention_days
     # Raises PrivacyTextError if content/privasi.md is invalid: no bot without its notice.
-    privacy = Privacy(sessions, load_privacy_text(retention_days=days), retention_days=days)
+    privacy = Privacy(
+        sessions,
+        load_privacy_text(retention_days=days),
+        retention_days=days,
+        rasa_tracker=rasa_tracker_events(settings.rasa_tracker_store_url),
+    )
     return Assistant(
         rasa,
         Store(sessions),

@@ -8,8 +8,10 @@ import signal
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from bot.config import Settings
+from bot.privacy.rasa_tracker import rasa_tracker_url
 from bot.rasa_client import RasaClient
 from bot.supervisor import Service, ServiceFailed, ServiceSpec, Supervisor
 from bot.telegram_app import READY_LINE
@@ -20,13 +22,58 @@ RASA_START_TIMEOUT = 180.0  # loading TensorFlow and the model takes ~15-30 s on
 START_TIMEOUT = 60.0
 
 
-def rasa_spec(settings: Settings, log_dir: Path | None) -> ServiceSpec:
+def rasa_worker_ports(settings: Settings) -> list[int]:
+    """The ports of the RASA_WORKERS local Rasa servers: RASA_PORT, RASA_PORT+1, ..."""
+    return [settings.rasa_port + i for i in range(settings.rasa_workers)]
+
+
+def rasa_store_env(settings: Settings) -> dict[str, str]:
+    """The variables endpoints.shared.yml reads, from RASA_TRACKER_STORE_URL and
+    RASA_LOCK_STORE_URL; {} for the in-memory stores (endpoints.yml). Raises ValueError for a
+    shape that would lose or mix up conversations: several servers each with a memory of its
+    own, or a shared tracker store without the lock that keeps two servers off one
+    conversation."""
+    tracker, lock = settings.rasa_tracker_store_url, settings.rasa_lock_store_url
+    if tracker is None and lock is None:
+        if settings.rasa_workers > 1:
+            raise ValueError(
+                f"RASA_WORKERS={settings.rasa_workers} needs RASA_TRACKER_STORE_URL and "
+                "RASA_LOCK_STORE_URL: with in-memory stores each server would only know the "
+                "conversations it happened to handle"
+            )
+        return {}
+    if tracker is None or lock is None:
+        raise ValueError("RASA_TRACKER_STORE_URL and RASA_LOCK_STORE_URL are set together")
+    redis_url = urlsplit(lock)
+    if redis_url.scheme != "redis" or not redis_url.hostname:
+        raise ValueError(f"RASA_LOCK_STORE_URL must be redis://host:port/db, not {lock!r}")
+    db = redis_url.path.strip("/") or "1"
+    if not db.isdigit():
+        raise ValueError(f"RASA_LOCK_STORE_URL: the Redis database must be a number, not {db!r}")
+    return {
+        "RASA_TRACKER_STORE_URL": rasa_tracker_url(tracker),
+        "RASA_LOCK_STORE_HOST": redis_url.hostname,
+        "RASA_LOCK_STORE_PORT": str(redis_url.port or 6379),
+        "RASA_LOCK_STORE_DB": db,
+        "RASA_LOCK_STORE_PASSWORD": unquote(redis_url.password or ""),
+    }
+
+
+def rasa_spec(settings: Settings, log_dir: Path | None, worker: int = 0) -> ServiceSpec:
+    """Rasa server number `worker` (0-based) of RASA_WORKERS; alone it is simply "rasa"."""
     rasa = Path(settings.rasa_executable)
     if not rasa.is_absolute():
         rasa = PROJECT_ROOT / rasa
-    rasa_client = RasaClient(settings.rasa_base_url, timeout=2.0, connect_retries=0)
+    port = rasa_worker_ports(settings)[worker]
+    rasa_client = RasaClient(f"http://127.0.0.1:{port}", timeout=2.0, connect_retries=0)
+    try:
+        stores = rasa_store_env(settings)
+    except ValueError as exc:
+        raise ServiceFailed(str(exc)) from exc
+    endpoints = "endpoints.shared.yml" if stores else "endpoints.yml"
+    name = "rasa" if settings.rasa_workers == 1 else f"rasa-{worker + 1}"
     return ServiceSpec(
-        name="rasa",
+        name=name,
         argv=[
             str(rasa),
             "run",
@@ -34,16 +81,17 @@ def rasa_spec(settings: Settings, log_dir: Path | None) -> ServiceSpec:
             "--model",
             str(PROJECT_ROOT / settings.rasa_model),
             "--port",
-            str(settings.rasa_port),
+            str(port),
             "--interface",
             "127.0.0.1",
             "--endpoints",
-            str(PROJECT_ROOT / "endpoints.yml"),
+            str(PROJECT_ROOT / endpoints),
             "--credentials",
             str(PROJECT_ROOT / "credentials.yml"),
         ],
         env={
             "ACTION_ENDPOINT_URL": settings.action_endpoint_url,
+            **stores,
             # The model names its custom NLU component by module path (akar_nlu.components).
             "PYTHONPATH": str(PROJECT_ROOT),
             # No network here, and no usage data leaves a seller-facing deployment.
@@ -52,10 +100,15 @@ def rasa_spec(settings: Settings, log_dir: Path | None) -> ServiceSpec:
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         },
         probe=rasa_client.is_ready,
-        port=settings.rasa_port,
+        port=port,
         port_setting="RASA_PORT",
-        log_file=log_dir / "rasa.log" if log_dir else None,
+        log_file=log_dir / f"{name}.log" if log_dir else None,
     )
+
+
+def rasa_specs(settings: Settings, log_dir: Path | None) -> list[ServiceSpec]:
+    """One spec per Rasa server (RASA_WORKERS), each a supervised service of its own."""
+    return [rasa_spec(settings, log_dir, worker) for worker in range(settings.rasa_workers)]
 
 
 def actions_spec(settings: Settings, log_dir: Path | None) -> ServiceSpec:
@@ -131,12 +184,14 @@ async def run_stack(settings: Settings, *, chat: bool) -> int:
                 f"tidak ada TELEGRAM_BOT_TOKEN: membuka chat lokal (log layanan di {log_dir})"
             )
         actions = await supervisor.start(actions_spec(settings, log_dir))
-        rasa = await supervisor.start(rasa_spec(settings, log_dir))
+        rasa_servers = [await supervisor.start(spec) for spec in rasa_specs(settings, log_dir)]
         # The desk needs only the database, so it starts while Rasa loads its model.
         web = await supervisor.start(web_spec(settings, log_dir))
         await supervisor.wait_healthy(actions, START_TIMEOUT)
         await supervisor.wait_healthy(web, START_TIMEOUT)
-        await supervisor.wait_healthy(rasa, RASA_START_TIMEOUT)
+        # Servers load their models in parallel; on a busy machine each needs the whole timeout.
+        for rasa in rasa_servers:
+            await supervisor.wait_healthy(rasa, RASA_START_TIMEOUT)
         supervisor.say(f"support desk: {desk_url(settings)}")
         if chat:
             from bot.terminal_chat import run_terminal_chat

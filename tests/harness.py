@@ -4,17 +4,27 @@ python-telegram-bot Application polling the Bot API emulator."""
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
 from bot.conversation import Assistant
 from bot.handlers import chat_idle
 from bot.runtime import build_assistant
-from bot.stack import PROJECT_ROOT, RASA_START_TIMEOUT, START_TIMEOUT, actions_spec, rasa_spec
+from bot.stack import (
+    PROJECT_ROOT,
+    RASA_START_TIMEOUT,
+    START_TIMEOUT,
+    actions_spec,
+    rasa_spec,
+    rasa_specs,
+)
 from bot.supervisor import Service, Supervisor
 from bot.telegram_app import build_application, on_shutdown, on_startup
 from tests.emulator import SentMessage, TelegramEmulator
@@ -29,25 +39,68 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive free loopback ports (RASA_PORT for RASA_WORKERS)."""
+    while True:
+        first = free_port()
+        if first + count > 65536:
+            continue
+        try:
+            for port in range(first + 1, first + count):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
+
+
 @dataclass
 class Stack:
     settings: Settings
     supervisor: Supervisor
     actions: Service
-    rasa: Service
+    rasa: Service  # the first Rasa server
+    rasa_servers: list[Service] = field(default_factory=list)  # all of them, `rasa` first
+    log_dir: Path | None = None
 
     async def restart_actions(self) -> None:
         """Bring the action server back after a test stopped it."""
-        self.actions = await self.supervisor.start(actions_spec(self.settings, None))
+        self.actions = await self.supervisor.start(actions_spec(self.settings, self.log_dir))
         await self.supervisor.wait_healthy(self.actions, START_TIMEOUT)
+
+    async def kill_rasa(self, worker: int) -> None:
+        """SIGKILL Rasa server `worker` (0-based) and its helpers: a crash, no goodbye."""
+        process = self.rasa_servers[worker].process
+        os.killpg(process.pid, signal.SIGKILL)
+        await process.wait()
+
+    async def restart_rasa(self, worker: int) -> None:
+        """Start Rasa server `worker` again on its port and wait until it has its model."""
+        service = await self.supervisor.start(rasa_spec(self.settings, self.log_dir, worker))
+        await self.supervisor.wait_healthy(service, RASA_START_TIMEOUT)
+        self.rasa_servers[worker] = service
+        if worker == 0:
+            self.rasa = service
 
 
 @asynccontextmanager
-async def running_stack(database_url: str, *, quiet: bool = False) -> AsyncIterator[Stack]:
+async def running_stack(
+    database_url: str,
+    *,
+    quiet: bool = False,
+    rasa_workers: int = 1,
+    rasa_tracker_store_url: str | None = None,
+    rasa_lock_store_url: str | None = None,
+) -> AsyncIterator[Stack]:
+    """The action server and `rasa_workers` Rasa servers; several share conversations through
+    the tracker store (a PostgreSQL URL) and the lock store (a redis:// URL)."""
     if not MODEL.exists():
         raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
     settings = Settings(
-        rasa_port=free_port(),
+        rasa_port=free_ports(rasa_workers),
+        rasa_workers=rasa_workers,
+        rasa_tracker_store_url=rasa_tracker_store_url,
+        rasa_lock_store_url=rasa_lock_store_url,
         action_server_port=free_port(),
         database_url=database_url,
         telegram_bot_token=None,
@@ -55,11 +108,12 @@ async def running_stack(database_url: str, *, quiet: bool = False) -> AsyncItera
     supervisor = Supervisor(colour=False)
     log_dir = PROJECT_ROOT / "logs" / "bench" if quiet else None
     actions = await supervisor.start(actions_spec(settings, log_dir))
-    rasa = await supervisor.start(rasa_spec(settings, log_dir))
     try:
+        servers = [await supervisor.start(spec) for spec in rasa_specs(settings, log_dir)]
         await supervisor.wait_healthy(actions, START_TIMEOUT)
-        await supervisor.wait_healthy(rasa, RASA_START_TIMEOUT)
-        yield Stack(settings, supervisor, actions, rasa)
+        for server in servers:
+            await supervisor.wait_healthy(server, RASA_START_TIMEOUT)
+        yield Stack(settings, supervisor, actions, servers[0], servers, log_dir)
     finally:
         await supervisor.stop_all()
 

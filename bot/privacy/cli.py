@@ -16,6 +16,7 @@ from bot.db.models import utcnow
 from bot.db.session import make_engine, make_session_factory
 from bot.privacy.backfill import mask_stored
 from bot.privacy.policy import PRIVACY_FILE, PrivacyTextError, load_privacy_text
+from bot.privacy.rasa_tracker import from_settings as rasa_tracker_events
 from bot.privacy.retention import anonymise_before
 
 WIB = ZONES["WIB"]
@@ -51,6 +52,14 @@ def _retain(settings: Settings, args: argparse.Namespace) -> int:
         f"Masa simpan {days} hari: {report.messages} pesan dari sebelum "
         f"{_wib(report.cutoff)} dianonimkan."
     )
+    # Rasa's own copy of the conversations (RASA_TRACKER_STORE_URL), unmasked: deleted.
+    tracker = rasa_tracker_events(settings.rasa_tracker_store_url)
+    if tracker is not None:
+        try:
+            events = tracker.delete_before(report.cutoff)
+        finally:
+            tracker.dispose()
+        print(f"Riwayat percakapan di Rasa: {events} event dari sebelum itu dihapus.")
     if report.annotations_kept or report.annotations_removed:
         print(
             f"Anotasi NLU pada pesan itu: {report.annotations_kept} disimpan (disamarkan), "

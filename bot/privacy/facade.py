@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from bot.db.models import Seller, utcnow
 from bot.privacy import texts
 from bot.privacy.deletion import delete_seller_data
 from bot.privacy.policy import PrivacyText
+from bot.privacy.rasa_tracker import RasaTrackerEvents
 from bot.privacy.retention import RetentionReport, anonymise_before
 from bot.rendering import OutgoingMessage
 from bot.store import SellerIdentity, upsert_identity
@@ -50,8 +52,12 @@ class Privacy:
         retention_days: int,
         clock: Callable[[], datetime] = utcnow,
         retention_every: timedelta = RETENTION_EVERY,
+        rasa_tracker: RasaTrackerEvents | None = None,
     ) -> None:
+        """`rasa_tracker`: Rasa's SQL tracker store (RASA_TRACKER_STORE_URL), whose events
+        /hapusdata and retention delete too; None with Rasa's in-memory store."""
         self._sessions = session_factory
+        self._rasa_tracker = rasa_tracker
         self.text = text
         self.retention_days = retention_days
         self._clock = clock
@@ -116,13 +122,31 @@ class Privacy:
         log.info("a seller deleted their data (/hapusdata)")
         return DeletionOutcome(_one(texts.DELETED), deleted=True)
 
+    async def forget_conversation(self, sender_id: str) -> int:
+        """After a deletion: delete Rasa's stored events of this conversation (the unmasked
+        text Rasa received), if Rasa keeps them in SQL; how many rows went. A failure is
+        logged, not raised: the seller's own data is already gone and they get their answer;
+        the retention job removes what is left once it is old enough."""
+        if self._rasa_tracker is None:
+            return 0
+        try:
+            return await asyncio.to_thread(self._rasa_tracker.delete_conversation, sender_id)
+        except Exception:
+            log.exception("could not delete a deleted seller's events from Rasa's tracker store")
+            return 0
+
     # --- retention ------------------------------------------------------------------------------
 
     async def retain(self) -> RetentionReport:
-        """Anonymise transcripts older than the retention period, now."""
-        return await asyncio.to_thread(
+        """Anonymise transcripts older than the retention period, now, and delete Rasa's
+        tracker events from before the same cutoff."""
+        report = await asyncio.to_thread(
             anonymise_before, self._sessions, now=self._clock(), days=self.retention_days
         )
+        if self._rasa_tracker is None:
+            return report
+        events = await asyncio.to_thread(self._rasa_tracker.delete_before, report.cutoff)
+        return dataclasses.replace(report, rasa_events=events)
 
     def start_daily_retention(self) -> None:
         """Run the retention job now and then every day, inside this process, until aclose()."""
@@ -137,11 +161,13 @@ class Privacy:
             try:
                 report = await self.retain()
                 self.last_retention = report
-                if report.messages:
+                if report.messages or report.rasa_events:
                     log.info(
-                        "retention: %d messages older than %d days anonymised",
+                        "retention: %d messages older than %d days anonymised, "
+                        "%d Rasa tracker events deleted",
                         report.messages,
                         self.retention_days,
+                        report.rasa_events,
                     )
             except Exception:  # a bad night must not stop tomorrow's run, nor the bot
                 log.exception("transcript retention failed; trying again in a day")
@@ -155,6 +181,8 @@ class Privacy:
             self._retention = None
             stop.set()
             await task
+        if self._rasa_tracker is not None:
+            self._rasa_tracker.dispose()
 
 
 def _seller(session: Session, who: SellerIdentity) -> Seller:

@@ -39,6 +39,8 @@ class RetentionReport:
     messages: int
     annotations_kept: int
     annotations_removed: int
+    # Rasa's tracker events deleted from before the cutoff (bot/privacy/rasa_tracker.py).
+    rasa_events: int = 0
 
 
 def cutoff_for(now: datetime, days: int) -> datetime:
