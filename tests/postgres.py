@@ -69,57 +69,92 @@ def _run(command: list[str]) -> None:
     subprocess.run(command, check=True, capture_output=True, timeout=120)
 
 
-@contextmanager
-def throwaway_cluster() -> Iterator[str]:
-    """Start a cluster and yield the SQLAlchemy URL of its `postgres` database (user akar)."""
+def cluster_folder() -> Path:
+    """A new temporary folder for a cluster (its data, socket and log), owned by the server's
+    user."""
     folder = Path(tempfile.mkdtemp(prefix="akar-pg-"))
     if os.geteuid() == 0:
         account = pwd.getpwnam("postgres")
         os.chown(folder, account.pw_uid, account.pw_gid)
+    return folder
+
+
+def _binaries() -> Path:
     binaries = server_bin()
     assert binaries is not None
-    data, port = folder / "data", _free_port()
+    return binaries
+
+
+def init_cluster(folder: Path) -> Path:
+    """initdb in `folder`/data (user akar, trust authentication); returns the data folder."""
+    data = folder / "data"
+    _run(
+        [
+            str(_binaries() / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "akar",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        ]
+    )
+    return data
+
+
+def start_server(folder: Path, port: int) -> None:
+    """Start (or start again) the cluster in `folder` on `port`; returns once it accepts
+    connections."""
+    # A server time zone that is not UTC (WIT, UTC+9): SQL that leans on the session's zone
+    # instead of the stored UTC moments shows up as a failing test, not a production bug.
+    options = (
+        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        " -c timezone=Asia/Jayapura"
+    )
+    # -w: pg_ctl returns once the server accepts connections.
+    log_file = str(folder / "log")
+    _run(
+        [
+            str(_binaries() / "pg_ctl"),
+            "-D",
+            str(folder / "data"),
+            "-o",
+            options,
+            "-l",
+            log_file,
+            "-w",
+            "start",
+        ]
+    )
+
+
+def stop_server(folder: Path, mode: str = "immediate") -> None:
+    """Stop the cluster in `folder`: `immediate` is a crash (recovery at the next start),
+    `fast` a clean shutdown that disconnects clients and rolls back their transactions."""
+    _run([str(_binaries() / "pg_ctl"), "-D", str(folder / "data"), "-m", mode, "-w", "stop"])
+
+
+def server_url(port: int) -> str:
+    """The SQLAlchemy URL of the `postgres` database (user akar) on a local cluster."""
+    return f"postgresql+psycopg://akar@127.0.0.1:{port}/postgres"
+
+
+@contextmanager
+def throwaway_cluster() -> Iterator[str]:
+    """Start a cluster and yield the SQLAlchemy URL of its `postgres` database (user akar)."""
+    folder = cluster_folder()
+    port = _free_port()
     try:
-        _run(
-            [
-                str(binaries / "initdb"),
-                "-D",
-                str(data),
-                "-U",
-                "akar",
-                "-A",
-                "trust",
-                "-E",
-                "UTF8",
-                "--locale=C",
-                "--no-sync",
-            ]
-        )
-        # A server time zone that is not UTC (WIT, UTC+9): SQL that leans on the session's zone
-        # instead of the stored UTC moments shows up as a failing test, not a production bug.
-        options = (
-            f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-            " -c timezone=Asia/Jayapura"
-        )
-        # -w: pg_ctl returns once the server accepts connections.
-        log_file = str(folder / "log")
-        _run(
-            [
-                str(binaries / "pg_ctl"),
-                "-D",
-                str(data),
-                "-o",
-                options,
-                "-l",
-                log_file,
-                "-w",
-                "start",
-            ]
-        )
+        init_cluster(folder)
+        start_server(folder, port)
         try:
-            yield f"postgresql+psycopg://akar@127.0.0.1:{port}/postgres"
+            yield server_url(port)
         finally:
-            _run([str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"])
+            stop_server(folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Final
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -44,6 +45,19 @@ RECOVER_EVERY: Final = 30.0  # seconds between passes returning stale claims to 
 MAX_IN_FLIGHT: Final = 200  # under the Bot's HTTP connection pool (256), or requests queue up
 DRIP_EVERY: Final = 60.0  # seconds between drip-series scheduling passes
 PROGRESS_EVERY: Final = 3.0  # seconds between edits of a trainer's progress message
+# While the database is unreachable (a restart, a failover): the first retry comes after
+# OUTAGE_BACKOFF seconds, then doubles up to OUTAGE_BACKOFF_MAX. `run_until_idle` (the CLI)
+# gives up after OUTAGE_LIMIT; `run_forever` (the bot, `akar broadcast serve`) never does.
+OUTAGE_BACKOFF: Final = 0.5
+OUTAGE_BACKOFF_MAX: Final = 5.0
+OUTAGE_LIMIT: Final = 300.0
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """True for a lost or refused database connection (worth waiting out), not a bug in SQL."""
+    if isinstance(exc, OperationalError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 @dataclass(frozen=True)
@@ -87,6 +101,7 @@ class BroadcastSender:
         self._next_recover = 0.0
         self._announced: set[int] = set()
         self._paid = allow_paid_broadcast
+        self._stop: asyncio.Event | None = None  # run_forever's: ends a wait for the database
         metrics.broadcast_rate_limit(rate)
 
     # --- database steps (each one short transaction in a worker thread) ---------------------
@@ -309,13 +324,25 @@ class BroadcastSender:
         if not force and self._clock() < self._next_report:
             return
         self._next_report = self._clock() + PROGRESS_EVERY
-        for chat_id, message_id, report in await asyncio.to_thread(self._pending_reports):
+        try:
+            pending = await asyncio.to_thread(self._pending_reports)
+        except (OperationalError, DBAPIError) as exc:
+            if not is_database_outage(exc):
+                raise
+            # Progress is not worth holding a claimed batch back for; the next pass catches up.
+            log.warning("broadcast: progress reports skipped, database unavailable: %s", exc)
+            return
+        for chat_id, message_id, report in pending:
             try:
                 await self._report_one(chat_id, message_id, report)
             except Forbidden:  # the trainer blocked the bot: stop reporting to them
                 await asyncio.to_thread(self._save_report_state, report.broadcast_id, reported=True)
             except TelegramError as exc:  # a report is never worth stopping the broadcast for
                 log.warning("broadcast %s: report not delivered: %s", report.broadcast_id, exc)
+            except (OperationalError, DBAPIError) as exc:  # saving the report state
+                if not is_database_outage(exc):
+                    raise
+                log.warning("broadcast %s: report state not saved: %s", report.broadcast_id, exc)
 
     async def step(self) -> int:
         """Claims and sends one batch; returns how many rows it handled (0 = nothing due)."""
@@ -327,32 +354,99 @@ class BroadcastSender:
             await self.report_progress(force=bool(new))
             outcomes = await asyncio.gather(*(self._send(*row) for row in batch))
             metrics.broadcast_outcomes(outcome.status for _, outcome in outcomes)
-            await asyncio.to_thread(self._record, list(outcomes))
+            await self._record_until_stored(list(outcomes))
         await self.report_progress(force=not batch)
         return len(batch)
 
-    async def run_until_idle(self, *, poll: float = 0.2) -> None:
-        """Sends everything that is due, waiting out retries, then returns (CLI and tests)."""
-        await asyncio.to_thread(self._recover)
+    async def _record_until_stored(self, outcomes: list[tuple[int, Outcome]]) -> None:
+        """Record a sent batch, waiting out a database outage: these messages are already with
+        Telegram, and outcomes dropped here would have the batch sent again after recovery.
+        Gives up (raises) once the claim is stale, when `outbox.recover` may hand the rows to a
+        sender anyway, or when the sender is told to stop: then the rows are sent again after
+        recovery, the documented bound (at most the claimed batch twice)."""
+        give_up = self._clock() + STALE_CLAIM.total_seconds()
+        delay = OUTAGE_BACKOFF
         while True:
-            if await self.step():
+            try:
+                await asyncio.to_thread(self._record, outcomes)
+            except (OperationalError, DBAPIError) as exc:
+                stopping = self._stop is not None and self._stop.is_set()
+                if not is_database_outage(exc) or stopping or self._clock() + delay >= give_up:
+                    log.error(
+                        "broadcast: the outcomes of %d sent messages could not be recorded; "
+                        "they stay claimed and are sent again after recovery",
+                        len(outcomes),
+                    )
+                    raise
+                log.warning(
+                    "broadcast: database unavailable, the outcomes of %d sent messages are "
+                    "kept; retrying in %.1fs: %s",
+                    len(outcomes),
+                    delay,
+                    exc,
+                )
+                if self._stop is None:
+                    await asyncio.sleep(delay)
+                else:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stop.wait(), timeout=delay)
+                delay = min(delay * 2, OUTAGE_BACKOFF_MAX)
                 continue
-            if not await asyncio.to_thread(self._has_open_rows):
-                await self.report_progress(force=True)  # the final reports
-                return
+            if delay > OUTAGE_BACKOFF:
+                log.info("broadcast: database is back; %d outcomes recorded", len(outcomes))
+            return
+
+    async def run_until_idle(self, *, poll: float = 0.2) -> None:
+        """Sends everything that is due, waiting out retries, then returns (CLI and tests).
+        A database outage is waited out for up to OUTAGE_LIMIT seconds, then raised."""
+        outage, recovered = _Outage(), False
+        while True:
+            try:
+                if not recovered:
+                    await asyncio.to_thread(self._recover)
+                    recovered = True
+                if await self.step():
+                    outage.over()
+                    continue
+                if not await asyncio.to_thread(self._has_open_rows):
+                    await self.report_progress(force=True)  # the final reports
+                    return
+                outage.over()
+            except (OperationalError, DBAPIError) as exc:
+                if not is_database_outage(exc):
+                    raise
+                wait = outage.failed(exc, self._clock())
+                if self._clock() - (outage.since or 0.0) > OUTAGE_LIMIT:
+                    raise
+                await asyncio.sleep(wait)
+                continue
             await asyncio.sleep(poll)
 
     async def run_forever(self, stop: asyncio.Event, *, poll: float = 1.0) -> None:
-        """Inside `akar run`: keeps sending scheduled broadcasts until `stop` is set."""
-        await asyncio.to_thread(self._recover)
+        """Inside `akar run`: keeps sending scheduled broadcasts until `stop` is set. A database
+        outage is logged once and waited out; any other failure is logged and retried."""
+        outage = _Outage()
+        self._stop = stop
+        try:
+            await asyncio.to_thread(self._recover)
+        except Exception as exc:  # the first claim recovers as well, once the database answers
+            log.warning("broadcast sender: recovering stale claims failed: %s", exc)
         while not stop.is_set():
+            wait = poll
             try:
                 if await self.step():
+                    outage.over()
                     continue
+                outage.over()
+            except (OperationalError, DBAPIError) as exc:
+                if is_database_outage(exc):
+                    wait = max(poll, outage.failed(exc, self._clock()))
+                else:
+                    log.exception("broadcast sender step failed")
             except Exception:  # a broken broadcast must not take the bot down
                 log.exception("broadcast sender step failed")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=poll)
+                await asyncio.wait_for(stop.wait(), timeout=wait)
 
     def _has_open_rows(self) -> bool:
         with self._sessions.begin() as session:
@@ -365,3 +459,26 @@ class BroadcastSender:
             if open_row is None:
                 outbox.finish_done(session)
             return open_row is not None
+
+
+class _Outage:
+    """One warning when the database goes away, one line when it is back, and the backoff."""
+
+    def __init__(self) -> None:
+        self.since: float | None = None
+        self._delay = OUTAGE_BACKOFF
+
+    def failed(self, exc: BaseException, now: float) -> float:
+        """Note a failed attempt; returns how long to wait before the next."""
+        if self.since is None:
+            self.since = now
+            self._delay = OUTAGE_BACKOFF
+            log.warning("broadcast sender: database unavailable, waiting for it: %s", exc)
+        else:
+            self._delay = min(self._delay * 2, OUTAGE_BACKOFF_MAX)
+        return self._delay
+
+    def over(self) -> None:
+        if self.since is not None:
+            log.info("broadcast sender: database is back, sending again")
+            self.since = None
