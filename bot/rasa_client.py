@@ -243,6 +243,10 @@ class RasaClient:
             metrics.rasa_error("message", "invalid_json")
             raise RasaUnavailable("Rasa answered with invalid JSON") from exc
         replies = tuple(parse_reply(r) for r in raw_replies if isinstance(r, dict))
+        if not replies:
+            # Rasa took the message but said nothing: the action server is down, or Rasa failed
+            # inside (its REST channel swallows errors, e.g. no lock with Redis down).
+            metrics.rasa_error("message", "no_reply")
         nlu = await self._latest_nlu(sender_id, server)
         if nlu is not None and not text.startswith("/"):
             # "/intent" payloads (buttons, commands) skip Rasa's NLU: nothing was understood.

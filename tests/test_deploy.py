@@ -40,7 +40,15 @@ APP_SERVICES = {"migrate", "actions", "bot", "web", "sender"}
 # Variables the third-party images read (documented by those images), not app settings.
 IMAGE_VARIABLES = {
     "postgres": {"POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD"},
-    "rasa": {"ACTION_ENDPOINT_URL"},
+    "rasa": {
+        "ACTION_ENDPOINT_URL",
+        # endpoints.shared.yml: the tracker store and the lock store (bot/stack.py:rasa_store_env).
+        "RASA_TRACKER_STORE_URL",
+        "RASA_LOCK_STORE_HOST",
+        "RASA_LOCK_STORE_PORT",
+        "RASA_LOCK_STORE_DB",
+        "RASA_LOCK_STORE_PASSWORD",
+    },
 }
 TEST_TOOLS = {"pytest", "pytest-asyncio", "pytest-timeout", "ruff", "mypy", "playwright"}
 DEV_MARKER = "# development and test tools"
@@ -223,6 +231,19 @@ def test_compose_commands_parse_with_the_real_parsers(compose: dict[str, Any]) -
     assert cmd, "rasa.Dockerfile has no CMD"
     [rasa_cmd] = load_all_text(cmd[1].replace("\\\n", " "))
     check_rasa_command(rasa_cmd)
+    # Compose runs replicas that share conversations: every variable the file reads is set.
+    rasa = services["rasa"]
+    check_rasa_command(rasa["command"])
+    assert endpoint_variables(rasa["command"]) <= set(rasa["environment"])
+
+
+def endpoint_variables(argv: list[str]) -> set[str]:
+    """The ${VAR}s the Rasa command's endpoints file reads (comments aside); Rasa refuses to
+    start when one is unset."""
+    path = PROJECT_ROOT / argv[argv.index("--endpoints") + 1]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    text = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
+    return set(re.findall(r"\$\{([A-Z0-9_]+)\}", text))
 
 
 def load_all_text(text: str) -> list[Any]:
@@ -399,7 +420,11 @@ def test_deployments_probe_real_paths_on_declared_ports(
     for name in ("bot", "sender"):
         assert deployments[name]["spec"]["replicas"] == 1
         assert deployments[name]["spec"]["strategy"]["type"] == "Recreate"
-    assert deployments["rasa"]["spec"]["replicas"] == 1  # in-memory tracker store
+    # Several Rasa replicas only with the shared stores, and with every variable they read.
+    [rasa] = pod_containers(deployments["rasa"])
+    if deployments["rasa"]["spec"]["replicas"] > 1:
+        assert "endpoints.shared.yml" in rasa["command"]
+    assert endpoint_variables(rasa["command"]) <= {variable["name"] for variable in rasa["env"]}
 
 
 def test_services_select_pods_and_target_their_ports(

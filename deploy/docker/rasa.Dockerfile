@@ -27,7 +27,7 @@ RUN pip install "pip==24.0" "wheel==0.43.0" \
 
 # Training inputs and the server's configuration; the custom NLU component (akar_nlu/) is
 # imported from /app by the model.
-COPY config.yml endpoints.yml credentials.yml ./
+COPY config.yml endpoints.yml endpoints.shared.yml credentials.yml ./
 COPY akar_nlu akar_nlu
 COPY domain domain
 COPY nlu nlu
@@ -39,7 +39,9 @@ RUN useradd --create-home --uid 10001 akar && mkdir -p .rasa && chown -R akar mo
 USER akar
 
 # ACTION_ENDPOINT_URL (endpoints.yml) must point at the action server, e.g.
-# http://actions:5055/webhook. --enable-api gives the bot /webhooks/rest/webhook, the tracker and
+# http://actions:5055/webhook. The CMD is one replica with in-memory conversations; compose and
+# deploy/k8s run `--endpoints endpoints.shared.yml` instead (PostgreSQL tracker store, Redis lock
+# store: RASA_TRACKER_STORE_URL and RASA_LOCK_STORE_HOST/_PORT/_DB/_PASSWORD), so replicas share. --enable-api gives the bot /webhooks/rest/webhook, the tracker and
 # /status, and gives anyone who reaches the port the same power: keep it on a private network.
 EXPOSE 5005
 HEALTHCHECK --interval=15s --timeout=5s --start-period=180s --retries=3 \

@@ -26,6 +26,7 @@ from typing import IO
 import httpx
 import pytest
 import sqlalchemy as sa
+from prometheus_client import REGISTRY
 
 from bot import texts as bot_texts
 from bot.content.publish import publish
@@ -178,6 +179,12 @@ def user_texts(tracker_url: str, sender_id: int | str) -> list[str]:
     ]
 
 
+def no_replies() -> float:
+    """akar_rasa_errors_total{operation="message", reason="no_reply"} in this process."""
+    labels = {"operation": "message", "reason": "no_reply"}
+    return REGISTRY.get_sample_value("akar_rasa_errors_total", labels) or 0.0
+
+
 async def say(bot: RunningBot, user_id: int, text: str) -> list[SentMessage]:
     bot.emulator.inject_text(user_id, text)
     return await bot.reply(user_id, timeout=30.0)
@@ -245,7 +252,9 @@ async def test_a_killed_server_is_passed_over_and_nothing_is_lost(
         ]
         assert {m["delivery_status"] for m in incoming} == {"answered"}
     finally:
+        started = time.monotonic()
         await scaled.restart_rasa(0)
+        print(f"a killed Rasa server was back in {time.monotonic() - started:.0f} s")
     # The restarted server loads the conversation from PostgreSQL: it knows the last turn.
     async with httpx.AsyncClient() as client:
         tracker = (await client.get(f"{dead}/conversations/{user_id}/tracker")).json()
@@ -257,11 +266,13 @@ async def test_redis_down_means_an_apology_then_answers_again(
     bot: RunningBot, lock_redis: RestartableRedis, user_id: int
 ) -> None:
     assert last_text(await say(bot, user_id, "cod itu apa kak")) != bot_texts.SERVICE_DOWN
+    before = no_replies()
     lock_redis.stop()
     try:
         sent = await say(bot, user_id, "berat volume itu apa sih kak")
         # No lock, no answer: Rasa must not handle a conversation two servers might share.
         assert last_text(sent) == bot_texts.SERVICE_DOWN
+        assert no_replies() == before + 1  # what the operators' alert sees
     finally:
         lock_redis.start()
     assert last_text(await say(bot, user_id, "berat volume itu apa sih kak")) != (
