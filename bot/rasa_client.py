@@ -116,6 +116,13 @@ def parse_nlu(latest_message: dict[str, Any] | None) -> NluResult | None:
     )
 
 
+def _reason(exc: httpx.HTTPError) -> str:
+    """The metrics label of a failed request."""
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        return "connect"
+    return "timeout" if isinstance(exc, httpx.TimeoutException) else "other"
+
+
 def split_urls(base_url: str | Sequence[str]) -> tuple[str, ...]:
     """ "http://a:5005, http://b:5005" (RASA_URL) or a list: each Rasa server's base URL."""
     parts = base_url.split(",") if isinstance(base_url, str) else list(base_url)
@@ -211,8 +218,7 @@ class RasaClient:
                         log.warning("Rasa at %s refused the connection; trying the next", base)
                     continue
                 except httpx.HTTPError as exc:
-                    reason = "timeout" if isinstance(exc, httpx.TimeoutException) else "other"
-                    metrics.rasa_error(operation_of(path), reason)
+                    metrics.rasa_error(operation_of(path), _reason(exc))
                     raise RasaUnavailable(f"{method} {path} failed: {exc!r}") from exc
                 finally:
                     self._in_flight[index] -= 1
@@ -289,11 +295,19 @@ class RasaClient:
 
     async def is_ready(self) -> bool:
         """True once at least one server is up and has a model loaded (the bot can answer)."""
-        for base in self._base_urls:
+        for base in self._base_urls:  # each one itself: no failover between them here
             try:
                 response = await self._client.get(f"{base}/status")
-                status = response.json() if response.status_code < 400 else {}
-            except (httpx.HTTPError, ValueError):
+            except httpx.HTTPError as exc:
+                metrics.rasa_error("status", _reason(exc))
+                continue
+            if response.status_code >= 400:
+                metrics.rasa_error("status", "http_status")
+                continue
+            try:
+                status = response.json()
+            except ValueError:
+                metrics.rasa_error("status", "invalid_json")
                 continue
             if isinstance(status, dict) and (status.get("model_id") or status.get("model_file")):
                 return True

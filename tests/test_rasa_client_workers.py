@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from prometheus_client import REGISTRY
 
 from bot.rasa_client import RasaClient, RasaUnavailable, split_urls
 
@@ -75,6 +76,11 @@ def dead_url() -> str:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
+def refused_status_probes() -> float:
+    labels = {"operation": "status", "reason": "connect"}
+    return REGISTRY.get_sample_value("akar_rasa_errors_total", labels) or 0.0
 
 
 def test_split_urls_accepts_a_comma_separated_setting() -> None:
@@ -154,7 +160,9 @@ async def test_ready_when_any_server_has_its_model(servers: list[tuple[Server, s
     (a, a_url), (b, b_url) = servers
     a.has_model = False
     client = RasaClient(f"{dead_url()},{a_url},{b_url}")
+    before = refused_status_probes()
     assert await client.is_ready()
+    assert refused_status_probes() == before + 1  # the dead one, counted as before
     b.has_model = False
     assert not await client.is_ready()
     await client.aclose()
