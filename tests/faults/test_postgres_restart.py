@@ -63,19 +63,19 @@ def seed(sessions: sessionmaker[Session]) -> int:
         return outbox.create(session, text=TEXT, segment=Segment()).id
 
 
-def open_rows(sessions: sessionmaker[Session], broadcast_id: int) -> int:
+def finished(sessions: sessionmaker[Session], broadcast_id: int) -> bool:
+    """Every row final and the broadcast marked done (by the sender's next empty claim)."""
     with sessions.begin() as session:
-        return (
-            session.scalar(
-                select(func.count())
-                .select_from(BroadcastDelivery)
-                .where(
-                    BroadcastDelivery.broadcast_id == broadcast_id,
-                    BroadcastDelivery.status.in_(("pending", "sending")),
-                )
+        broadcast = session.get(Broadcast, broadcast_id)
+        open_rows = session.scalar(
+            select(func.count())
+            .select_from(BroadcastDelivery)
+            .where(
+                BroadcastDelivery.broadcast_id == broadcast_id,
+                BroadcastDelivery.status.in_(("pending", "sending")),
             )
-            or 0
         )
+        return broadcast is not None and broadcast.status == "done" and open_rows == 0
 
 
 def final_state(sessions: sessionmaker[Session], broadcast_id: int) -> tuple[str, Counter[str]]:
@@ -163,7 +163,7 @@ async def send_through_a_restart(
         async def all_sent() -> bool:
             if task.done() and loop == "run_forever":
                 raise AssertionError(f"the sender stopped: {task.exception()!r}")
-            return await asyncio.to_thread(open_rows, sessions, broadcast_id) == 0 and (
+            return await asyncio.to_thread(finished, sessions, broadcast_id) and (
                 loop == "run_forever" or task.done()
             )
 
@@ -218,3 +218,52 @@ async def test_stopping_the_sender_during_an_outage_keeps_the_duplicate_bound(
     assert set(per_chat) == set(range(FIRST_CHAT, FIRST_CHAT + RECIPIENTS))
     assert max(per_chat.values()) <= 2
     assert sum(n - 1 for n in per_chat.values()) <= RATE  # at most the claimed batch twice
+
+
+@pytest.mark.parametrize("loop", ["run_forever", "run_until_idle"])
+async def test_a_sender_started_while_the_database_is_down_waits_for_it(
+    emulator: TelegramEmulator, bot: Bot, caplog: pytest.LogCaptureFixture, loop: str
+) -> None:
+    """The database is away when the sender starts (a host reboot brings the bot up first):
+    the sender waits instead of dying, then sends the broadcast once."""
+    caplog.set_level(logging.INFO, logger="bot.broadcast.sender")
+    with restartable_postgres() as pg:
+        engine = make_engine(pg.url)
+        sessions = make_session_factory(engine)
+        try:
+            broadcast_id = seed(sessions)
+            await asyncio.to_thread(pg.stop, "fast")
+            stop = asyncio.Event()
+            sender = BroadcastSender(bot, sessions, rate=RATE)
+            if loop == "run_forever":
+                task = asyncio.create_task(sender.run_forever(stop, poll=0.2))
+            else:
+                task = asyncio.create_task(sender.run_until_idle())
+
+            async def waiting_for_the_database() -> bool:
+                return any("waiting for it" in r.getMessage() for r in caplog.records)
+
+            async def done() -> bool:
+                if task.done():
+                    task.result()  # raises what ended it
+                    return True
+                return await asyncio.to_thread(finished, sessions, broadcast_id)
+
+            try:
+                await wait_until(waiting_for_the_database, "the sender noticing the outage")
+                assert not task.done(), task.exception()
+                await asyncio.to_thread(pg.start)
+                await wait_until(done, "the broadcast", RESUME_TIMEOUT)
+                assert loop == "run_until_idle" or not task.done()
+            finally:
+                stop.set()
+                await asyncio.wait_for(task, timeout=30)
+            status, statuses = final_state(sessions, broadcast_id)
+        finally:
+            engine.dispose()
+
+    assert status == "done"
+    assert statuses == Counter({"sent": RECIPIENTS})
+    per_chat = Counter(m.chat_id for m in emulator.sent if m.method == "sendMessage")
+    assert per_chat == Counter(range(FIRST_CHAT, FIRST_CHAT + RECIPIENTS))  # each exactly once
+    assert any("database is back" in r.getMessage() for r in caplog.records)
