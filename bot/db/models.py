@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -93,6 +93,12 @@ class MessageKind(enum.StrEnum):
 def _enum_values(enum_class: type[enum.Enum]) -> list[str]:
     """Store an enum's values ("in"), not its member names ("IN")."""
     return [str(member.value) for member in enum_class]
+
+
+MAX_ROW_ID: Final = 2**31 - 1
+"""The largest value of an `id` primary key (INTEGER: 32 bits on PostgreSQL). An id from outside
+(a URL, callback data) above it names no row, and PostgreSQL rejects it as a query parameter
+("integer out of range") instead of finding nothing, so check it first."""
 
 
 class Base(DeclarativeBase):

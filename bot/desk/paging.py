@@ -1,16 +1,24 @@
-"""Page numbers for long lists (`?halaman=N`), shared by every list page of the desk."""
+"""Validated route parameters shared by the desk's pages: page numbers for long lists
+(`?halaman=N`) and row ids in paths."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated, Final
 
-from fastapi import Query
+from fastapi import Path, Query
+
+from bot.db.models import MAX_ROW_ID
 
 MAX_PAGE: Final = 1_000_000
 
 # A route's `halaman` parameter: 1-based, validated (a bad value is a 422, never a SQL error).
 PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+
+# A row id in a route's path (`/percakapan/{seller_id}`): in the id columns' range, so an id no
+# row can have is a 422 like any malformed one, never a SQL error (PostgreSQL refuses an
+# out-of-range INTEGER parameter).
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 @dataclass(frozen=True)

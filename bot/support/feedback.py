@@ -14,7 +14,7 @@ from typing import Final
 
 from sqlalchemy.orm import Session
 
-from bot.db.models import Direction, Message, Seller
+from bot.db.models import MAX_ROW_ID, Direction, Message, Seller
 from bot.rasa_client import NluResult
 from bot.rendering import Button, OutgoingMessage, fits_callback_data
 from bot.support import texts
@@ -52,7 +52,7 @@ def is_feedback_data(data: str) -> bool:
 
 def parse(data: str) -> Vote | None:
     match = _PATTERN.match(data)
-    if match is None:
+    if match is None or int(match["id"]) > MAX_ROW_ID:  # tampered: no message has that id
         return None
     return Vote(int(match["id"]), _VOTES[match["vote"]])
 

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from bot.db.models import (
+    MAX_ROW_ID,
     Direction,
     Message,
     NluAnnotation,
@@ -252,7 +253,7 @@ def _seller_conditions(f: InboxFilter) -> list[sa.ColumnElement[bool]]:
             number = int(who)
             if number < 2**63:
                 options.append(Seller.telegram_user_id == number)
-            if number < 2**31:
+            if number <= MAX_ROW_ID:
                 options.append(Seller.id == number)
         pattern = f"%{_escape_like(who.removeprefix('@').lower())}%"
         for column in (Seller.first_name, Seller.last_name, Seller.username):

@@ -25,12 +25,6 @@ from tests.desk.support import PASSWORD, form_token, login, make_staff, session_
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-@pytest.fixture
-def database_url(migrated_database_url: str) -> str:
-    """Logins and sessions on both engines (tests/conftest.py), not only tests/desk's SQLite."""
-    return migrated_database_url
-
-
 def protected_routes() -> list[tuple[str, str]]:
     """(method, path) of every route that must need a login; path parameters filled with 1."""
     found = []

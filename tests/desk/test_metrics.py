@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,6 +15,7 @@ from bot.desk.app import create_app, desk_routes
 from bot.desk.state import DeskConfig
 from tests.desk.conftest import client_for
 from tests.desk.support import login, make_staff
+from tests.harness import free_port
 
 SELLER_ID = 987654
 
@@ -52,9 +54,15 @@ async def test_metrics_are_labelled_by_route_template_only(
     assert ("/masuk", "303") in statuses  # the login POST redirects
 
 
-async def test_readyz_is_not_ready_without_a_database(tmp_path: Path) -> None:
-    # A directory that does not exist: SQLite cannot open the file, as with a database down.
-    app = create_app(DeskConfig(f"sqlite:///{tmp_path / 'missing' / 'akar.db'}"))
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+async def test_readyz_is_not_ready_without_a_database(tmp_path: Path, engine: str) -> None:
+    if engine == "sqlite":
+        # A directory that does not exist: SQLite cannot open the file, as with a database down.
+        url = f"sqlite:///{tmp_path / 'missing' / 'akar.db'}"
+    else:
+        # A loopback port nothing listens on: a PostgreSQL server that is down.
+        url = f"postgresql+psycopg://akar@127.0.0.1:{free_port()}/akar"
+    app = create_app(DeskConfig(url))
     try:
         async with client_for(app) as client:
             alive = await client.get("/healthz")

@@ -1,6 +1,7 @@
-"""The support pages through httpx against the real ASGI app and a real migrated SQLite
-database: inbox filters, pages and counts, the conversation view and its actions (review,
-notes, annotations), the handoff queue, the NLU export button and the transcript exports."""
+"""The support pages through httpx against the real ASGI app and a real migrated database
+(SQLite and PostgreSQL): inbox filters, pages and counts, the conversation view and its actions
+(review, notes, annotations), the handoff queue, the NLU export button and the transcript
+exports."""
 
 from __future__ import annotations
 

@@ -21,10 +21,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from bot.db.models import Direction, Message, Seller, utcnow
+from bot.db.models import MAX_ROW_ID, Direction, Message, Seller, utcnow
 from bot.desk import labels, staff_bot
 from bot.desk.audit import audit
 from bot.desk.auth import DeskStaff, Staff
+from bot.desk.paging import RowId
 from bot.desk.state import DbSession, desk_state
 from bot.desk.templating import render
 from bot.desk.views import nlu
@@ -147,14 +148,17 @@ def _page(
 
 @router.get("/percakapan/{seller_id}")
 def conversation_page(
-    request: Request, db: DbSession, staff: DeskStaff, seller_id: int, info: str = ""
+    request: Request, db: DbSession, staff: DeskStaff, seller_id: RowId, info: str = ""
 ) -> Response:
     return _page(request, db, staff, seller_id, info=info)
 
 
 @router.post("/percakapan/{seller_id}/ditinjau")
 def mark_reviewed(
-    db: DbSession, staff: DeskStaff, seller_id: int, sampai: Annotated[int, Form(ge=0)] = 0
+    db: DbSession,
+    staff: DeskStaff,
+    seller_id: RowId,
+    sampai: Annotated[int, Form(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> Response:
     try:
         mark = inbox.mark_reviewed(db, seller_id, sampai or None)
@@ -165,7 +169,7 @@ def mark_reviewed(
 
 
 @router.post("/percakapan/{seller_id}/belum-ditinjau")
-def mark_unreviewed(db: DbSession, staff: DeskStaff, seller_id: int) -> Response:
+def mark_unreviewed(db: DbSession, staff: DeskStaff, seller_id: RowId) -> Response:
     try:
         inbox.mark_unreviewed(db, seller_id)
     except LookupError:
@@ -179,7 +183,7 @@ def add_note(
     request: Request,
     db: DbSession,
     staff: DeskStaff,
-    seller_id: int,
+    seller_id: RowId,
     teks: Annotated[str, Form()] = "",
 ) -> Response:
     try:
@@ -210,8 +214,8 @@ def annotate(
     request: Request,
     db: DbSession,
     staff: DeskStaff,
-    seller_id: int,
-    message_id: int,
+    seller_id: RowId,
+    message_id: RowId,
     intent: Annotated[str, Form()] = "",
     contoh: Annotated[str, Form()] = "",
 ) -> Response:
@@ -264,7 +268,7 @@ async def reply(
     request: Request,
     db: DbSession,
     staff: DeskStaff,
-    seller_id: int,
+    seller_id: RowId,
     teks: Annotated[str, Form()] = "",
 ) -> Response:
     """Send through Telegram (replies.send_staff_reply: stored, and the chat taken over if it
@@ -309,7 +313,7 @@ async def reply(
 
 
 @router.post("/percakapan/{seller_id}/kembalikan")
-async def release(request: Request, db: DbSession, staff: DeskStaff, seller_id: int) -> Response:
+async def release(request: Request, db: DbSession, staff: DeskStaff, seller_id: RowId) -> Response:
     """Hand the chat back to the assistant (replies.hand_back tells the seller)."""
     state = desk_state(request)
     try:

@@ -20,6 +20,7 @@ from bot.desk import exports
 from bot.desk.audit import audit
 from bot.desk.auth import DeskStaff
 from bot.desk.inbox_query import InboxQuery
+from bot.desk.paging import RowId
 from bot.desk.state import DbSession, desk_state
 
 router = APIRouter()
@@ -39,7 +40,7 @@ def _download(rows: Iterator[dict[str, Any]], fmt: Format, name: str) -> Streami
 
 @router.get("/ekspor/percakapan/{seller_id}.{fmt}")
 def export_conversation(
-    request: Request, db: DbSession, staff: DeskStaff, seller_id: int, fmt: Format
+    request: Request, db: DbSession, staff: DeskStaff, seller_id: RowId, fmt: Format
 ) -> Response:
     if db.get(Seller, seller_id) is None:
         raise HTTPException(404)

@@ -21,6 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from bot.db.models import Message, NluAnnotation, Role
 from bot.desk.audit import audit
 from bot.desk.auth import DeskStaff, Forbidden, Staff
+from bot.desk.paging import RowId
 from bot.desk.state import DbSession, desk_state
 from bot.desk.templating import render
 from bot.support import export
@@ -88,7 +89,7 @@ def pending_annotations(
 def delete_pending_annotation(
     db: DbSession,
     staff: DeskStaff,
-    annotation_id: int,
+    annotation_id: RowId,
     kembali: Annotated[str, Form()] = "",
 ) -> Response:
     """Delete a pending annotation, then back to /anotasi, or to the message in its
