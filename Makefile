@@ -25,12 +25,12 @@ export PYTHONPATH := $(CURDIR)
 
 TRAINING_INPUTS := config.yml $(wildcard domain/*.yml) $(wildcard nlu/*.yml) nlu/normalisasi.tsv $(wildcard akar_nlu/*.py) $(wildcard stories/*.yml)
 
-.PHONY: help setup run chat test test-unit test-e2e test-rasa test-component validate train lint typecheck bench bench-broadcast migrate clean eval eval-floor
+.PHONY: help setup run chat test test-unit test-e2e test-rasa test-component validate train lint typecheck bench bench-broadcast bench-load migrate clean eval eval-floor
 
 help:
 	@echo "make run   - set everything up on first use, then run the assistant"
 	@echo "make test  - set everything up, then run every test"
-	@echo "make train | make eval | make bench | make bench-broadcast | make lint | make migrate | make clean"
+	@echo "make train | make eval | make bench | make bench-broadcast | make bench-load | make lint | make migrate | make clean"
 
 # --- environments -----------------------------------------------------------------------------
 $(STAMPS)/venv: requirements/app.txt requirements/app.lock pyproject.toml
@@ -149,6 +149,12 @@ bench: setup train
 # (~7 min), then the engine's ceiling (emulator unlimited). BENCH_RECIPIENTS=500: a quick run.
 bench-broadcast: $(STAMPS)/venv
 	$(PY) -m tests.bench_broadcast
+
+# Many sellers at once through the production shape (webhook mode, PostgreSQL, Redis) with 1 and
+# 2 Rasa servers: msg/s, reply latency p50/p95/p99, errors (must be 0). BENCH_SELLERS=200,
+# BENCH_TURNS=5 by default.
+bench-load: setup train $(STAMPS)/postgresql $(STAMPS)/redis-server
+	$(PY) -m tests.bench_load
 
 clean:
 	rm -rf $(STAMPS) models results .pytest_cache .mypy_cache .ruff_cache

@@ -7,7 +7,7 @@
 - `start(app)` / `stop(app)`: the health server, from `post_init` / `post_shutdown`.
 
 Readiness: the database answers, Rasa answers `/status` with a model loaded, and the
-Application is taking updates (long polling or the webhook server running).
+Application is taking updates (long polling, or in webhook mode the inbox worker running).
 """
 
 from __future__ import annotations
