@@ -6,7 +6,9 @@ parses; every command the containers run parses with the real argument parsers (
 rasa-sdk's); every probe and healthcheck targets a path the process really serves, on the port
 it really listens on; every setting the files pass exists in bot/config.py or .env.example;
 every Kubernetes object is well-formed and every reference (labels, ports, ConfigMap, Secret,
-kustomization resources) resolves.
+kustomization resources) resolves. Webhook mode (several bot processes): more than one bot only
+with the webhook settings, broadcasts left to the sender and a PostgreSQL database; the webhook
+port the bot listens on is the one its Service and the compose balancer forward to.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import shlex
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from rasa_sdk.endpoint import create_app as create_action_server_app
@@ -34,6 +37,11 @@ COMPOSE = PROJECT_ROOT / "docker-compose.yml"
 DEPLOY = PROJECT_ROOT / "deploy"
 K8S = DEPLOY / "k8s"
 DOCKER = DEPLOY / "docker"
+COMPOSE_WEBHOOK = DOCKER / "compose.webhook.yml"
+CADDYFILE = DOCKER / "Caddyfile.webhook"
+WEBHOOK_PATH = "/telegram"
+# Ports Telegram delivers webhooks to (setWebhook's documentation).
+TELEGRAM_WEBHOOK_PORTS = {443, 80, 88, 8443}
 RASA_SERVER = PROJECT_ROOT / ".venv-rasa" / "lib" / "python3.10" / "site-packages" / "rasa"
 SERVICES = {"postgres", "redis", "migrate", "rasa", "actions", "bot", "web", "sender"}
 APP_SERVICES = {"migrate", "actions", "bot", "web", "sender"}
@@ -289,6 +297,9 @@ def test_compose_wiring(compose: dict[str, Any]) -> None:
             "condition": "service_completed_successfully"
         }
     assert services["bot"]["depends_on"]["rasa"] == {"condition": "service_healthy"}
+    # The main file's bot long-polls (one process), even with webhook settings in .env.
+    assert services["bot"]["environment"]["TELEGRAM_WEBHOOK_URL"] == ""
+    assert "deploy" not in services["bot"]
     assert "postgres-data:/var/lib/postgresql/data" in services["postgres"]["volumes"]
     assert set(compose["volumes"]) == {"postgres-data", "redis-data"}
 
@@ -416,10 +427,10 @@ def test_deployments_probe_real_paths_on_declared_ports(
             assert probes["livenessProbe"]["httpGet"]["path"] == "/healthz"
             assert probes["readinessProbe"]["httpGet"]["path"] == "/readyz"
         assert deployment["spec"]["template"]["spec"]["securityContext"]["runAsNonRoot"]
-    # One poller per bot token and one paced sender: both single, never two at once.
-    for name in ("bot", "sender"):
-        assert deployments[name]["spec"]["replicas"] == 1
-        assert deployments[name]["spec"]["strategy"]["type"] == "Recreate"
+    # The sender's safe default: one, never two at once (several need REDIS_URL). The bot's
+    # replicas and strategy depend on its mode: test_bot_replicas_only_in_webhook_mode.
+    assert deployments["sender"]["spec"]["replicas"] == 1
+    assert deployments["sender"]["spec"]["strategy"]["type"] == "Recreate"
     # Several Rasa replicas only with the shared stores, and with every variable they read.
     [rasa] = pod_containers(deployments["rasa"])
     if deployments["rasa"]["spec"]["replicas"] > 1:
@@ -487,3 +498,160 @@ def test_the_probe_module_is_what_the_healthchecks_run() -> None:
 
     assert probe.main(["http://127.0.0.1:9/nothing-listens-here"]) == 1
     assert probe.main(["not a url"]) == 2
+
+
+# --- webhook mode: several bot processes (issue #7, bot/webhook/) --------------------------------
+
+
+def container_env(
+    container: dict[str, Any], objects: list[tuple[Path, dict[str, Any]]]
+) -> dict[str, str | None]:
+    """The settings a container gets: its ConfigMap's and Secret's keys (envFrom), then its own
+    `env` entries on top (a value, or None for one taken from a secretKeyRef/configMapKeyRef)."""
+    configmaps = by_kind(objects, "ConfigMap")
+    secrets = by_kind(objects, "Secret")
+    env: dict[str, str | None] = {}
+    for source in container.get("envFrom", []):
+        if "configMapRef" in source:
+            env.update(configmaps[source["configMapRef"]["name"]]["data"])
+        if "secretRef" in source:
+            env.update(secrets[source["secretRef"]["name"]]["stringData"])
+    for variable in container.get("env", []):
+        env[variable["name"]] = variable.get("value")
+    return env
+
+
+def test_app_containers_name_only_real_settings_and_secret_keys(
+    k8s_objects: list[tuple[Path, dict[str, Any]]],
+) -> None:
+    known = known_settings()
+    secrets = by_kind(k8s_objects, "Secret")
+    configmaps = by_kind(k8s_objects, "ConfigMap")
+    workloads = [
+        *by_kind(k8s_objects, "Deployment").values(),
+        *by_kind(k8s_objects, "Job").values(),
+    ]
+    for workload in workloads:
+        for container in pod_containers(workload):
+            names = {variable["name"] for variable in container.get("env", [])}
+            allowed = known if container["image"] == "akar-app" else IMAGE_VARIABLES["rasa"]
+            assert names <= allowed, (workload["metadata"]["name"], names - allowed)
+            for variable in container.get("env", []):
+                source = variable.get("valueFrom", {})
+                if "secretKeyRef" in source:
+                    ref = source["secretKeyRef"]
+                    assert ref["key"] in secrets[ref["name"]]["stringData"], ref
+                if "configMapKeyRef" in source:
+                    ref = source["configMapKeyRef"]
+                    assert ref["key"] in configmaps[ref["name"]]["data"], ref
+
+
+def is_webhook_mode(env: dict[str, str | None]) -> bool:
+    return "TELEGRAM_WEBHOOK_URL" in env and env["TELEGRAM_WEBHOOK_URL"] != ""
+
+
+def test_bot_replicas_only_in_webhook_mode(
+    k8s_objects: list[tuple[Path, dict[str, Any]]],
+) -> None:
+    """More than one bot only in webhook mode (two pollers conflict, and only the shared inbox
+    keeps a chat's updates in order across processes), with the secret Telegram must send, on
+    a shared PostgreSQL database, and with broadcasts left to the `sender` Deployment (each bot
+    sending too would multiply the rate)."""
+    bot = by_kind(k8s_objects, "Deployment")["bot"]
+    [container] = pod_containers(bot)
+    env = container_env(container, k8s_objects)
+    spec = bot["spec"]
+    if not is_webhook_mode(env):
+        assert spec["replicas"] == 1 and spec["strategy"]["type"] == "Recreate"
+        return
+    # The production shape is webhook mode with two replicas.
+    assert spec["replicas"] == 2
+    assert spec["strategy"]["type"] == "RollingUpdate"
+    assert spec["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    assert "TELEGRAM_WEBHOOK_SECRET" in env
+    # Required, not optional: a pod without them must not start (it would long-poll).
+    refs = {
+        v["name"]: v["valueFrom"]["secretKeyRef"]
+        for v in container["env"]
+        if "secretKeyRef" in v.get("valueFrom", {})
+    }
+    for name in ("TELEGRAM_WEBHOOK_URL", "TELEGRAM_WEBHOOK_SECRET"):
+        assert refs[name] == {"name": "akar-secrets", "key": name}, name
+    assert env["TELEGRAM_WEBHOOK_LISTEN"] == "0.0.0.0"
+    assert env["BROADCAST_IN_BOT"] == "false"
+    assert str(env["DATABASE_URL"]).startswith("postgresql+psycopg://")
+    assert by_kind(k8s_objects, "Deployment")["sender"]["spec"]["replicas"] >= 1
+    # Readiness on the health port, on a path the health server serves.
+    probe = container["readinessProbe"]["httpGet"]
+    assert (probe["path"], probe["port"]) == ("/readyz", "health")
+    assert probe["path"] in HEALTH_PATHS
+
+
+def test_the_webhook_port_is_the_one_the_bot_listens_on_and_the_service_targets(
+    k8s_objects: list[tuple[Path, dict[str, Any]]],
+) -> None:
+    bot = by_kind(k8s_objects, "Deployment")["bot"]
+    [container] = pod_containers(bot)
+    env = container_env(container, k8s_objects)
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    listen_port = int(env.get("TELEGRAM_WEBHOOK_PORT") or 0) or (
+        Settings.model_fields["telegram_webhook_port"].default
+    )
+    assert ports["webhook"] == listen_port
+    assert ports["health"] == int(str(env["HEALTH_PORT"]))
+    service = by_kind(k8s_objects, "Service")["bot"]
+    targets = {p["name"]: p["targetPort"] for p in service["spec"]["ports"]}
+    assert targets["webhook"] in ("webhook", listen_port)
+    # Updates are stored by any pod whose endpoint runs, ready or not (a Rasa outage makes
+    # every bot not ready; its updates must still be stored and get the apology).
+    assert service["spec"]["publishNotReadyAddresses"] is True
+
+
+def test_the_example_webhook_url_is_one_telegram_accepts() -> None:
+    """HTTPS on a port Telegram posts to, on the path the compose balancer forwards."""
+    [secret] = load_all(K8S / "secret.example.yaml")
+    example = (PROJECT_ROOT / ".env.example").read_text(encoding="utf-8")
+    [env_url] = re.findall(r"^#?\s*TELEGRAM_WEBHOOK_URL=(\S+)$", example, flags=re.MULTILINE)
+    for url in (secret["stringData"]["TELEGRAM_WEBHOOK_URL"], env_url):
+        parts = urlsplit(url)
+        assert parts.scheme == "https", url
+        assert (parts.port or 443) in TELEGRAM_WEBHOOK_PORTS, url
+        assert parts.path == WEBHOOK_PATH, url
+    # The example secret fits what the bot (and Telegram) accept, so it is obviously a template.
+    from bot.webhook.runner import SECRET_PATTERN
+
+    assert SECRET_PATTERN.fullmatch(secret["stringData"]["TELEGRAM_WEBHOOK_SECRET"])
+
+
+def test_compose_webhook_override(compose: dict[str, Any]) -> None:
+    """deploy/docker/compose.webhook.yml: two bots in webhook mode behind the balancer, which
+    forwards only the webhook path to the port the bots listen on."""
+    [override] = load_all(COMPOSE_WEBHOOK)
+    services = override["services"]
+    assert set(services) == {"bot", "webhook-proxy"}
+    bot = services["bot"]
+    assert bot["deploy"]["replicas"] == 2
+    env = {**compose["services"]["bot"]["environment"], **bot["environment"]}
+    assert set(bot["environment"]) <= known_settings()
+    assert env["TELEGRAM_WEBHOOK_URL"].startswith("${TELEGRAM_WEBHOOK_URL:?")
+    assert env["TELEGRAM_WEBHOOK_SECRET"].startswith("${TELEGRAM_WEBHOOK_SECRET:?")
+    assert env["TELEGRAM_WEBHOOK_LISTEN"] == "0.0.0.0"
+    assert env["BROADCAST_IN_BOT"] == "false"
+    assert env["DATABASE_URL"].startswith("postgresql+psycopg://")
+    assert "sender" in compose["services"]
+    interpolated = set(re.findall(r"\$\{([A-Z0-9_]+)", COMPOSE_WEBHOOK.read_text("utf-8")))
+    assert interpolated <= known_settings(), interpolated - known_settings()
+    # The balancer: published on loopback only, the Caddyfile it mounts forwards the webhook
+    # path (and nothing else) to the bots' TELEGRAM_WEBHOOK_PORT.
+    proxy = services["webhook-proxy"]
+    assert proxy["ports"] == ["127.0.0.1:8443:8443"]
+    [mount] = proxy["volumes"]
+    source, target = mount.split(":")[:2]
+    assert (PROJECT_ROOT / source).resolve() == CADDYFILE.resolve()
+    assert target == "/etc/caddy/Caddyfile"
+    caddy = CADDYFILE.read_text(encoding="utf-8")
+    assert re.search(r"^http://:8443 \{", caddy, flags=re.MULTILINE)
+    assert re.findall(r"^\s*handle (\S+) \{", caddy, flags=re.MULTILINE) == [WEBHOOK_PATH]
+    upstream = re.search(r"name bot\s+port (\d+)", caddy)
+    assert upstream and upstream[1] == env["TELEGRAM_WEBHOOK_PORT"]
+    assert "/metrics" not in caddy
