@@ -79,7 +79,24 @@ class Settings(BaseSettings):
         default=".venv-rasa/bin/rasa", description="Rasa CLI (its own Python 3.10 environment)."
     )
     rasa_model: str = "models/akar.tar.gz"
-    rasa_timeout_seconds: float = 10.0
+    rasa_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long one message may take inside Rasa before the seller gets an apology.",
+    )
+    rasa_max_in_flight: int = Field(
+        default=8,
+        ge=1,
+        description=(
+            "Messages one bot process has inside each Rasa server at once; more wait in the bot "
+            "(not inside Rasa, where they would run into RASA_TIMEOUT_SECONDS under load)."
+        ),
+    )
+    rasa_queue_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long a message may wait for its turn to Rasa before the apology.",
+    )
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = Field(
         default="text",

@@ -18,7 +18,12 @@ from bot.support.facade import Support
 def build_assistant(settings: Settings) -> Assistant:
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
-    rasa = RasaClient(settings.rasa_base_url, timeout=settings.rasa_timeout_seconds)
+    rasa = RasaClient(
+        settings.rasa_base_url,
+        timeout=settings.rasa_timeout_seconds,
+        max_in_flight=settings.rasa_max_in_flight,
+        queue_timeout=settings.rasa_queue_seconds,
+    )
     support = Support(
         sessions, support_chat_id=settings.support_chat_id, web_base_url=settings.web_base_url
     )

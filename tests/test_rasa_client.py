@@ -20,10 +20,12 @@ class FakeRasa:
         self.mode = "ok"
         self.webhook_calls = 0
         self.release = asyncio.Event()
+        self.arrivals: asyncio.Queue[str] = asyncio.Queue()
 
     async def webhook(self, request: web.Request) -> web.StreamResponse:
         self.webhook_calls += 1
         body: dict[str, Any] = await request.json()
+        self.arrivals.put_nowait(str(body.get("sender")))
         if self.mode == "error":
             return web.Response(status=500, text="boom")
         if self.mode == "slow":
@@ -134,4 +136,40 @@ async def test_connection_refused_is_retried_then_unavailable() -> None:
     with pytest.raises(RasaUnavailable, match="cannot connect"):
         await client.send("42", "halo")
     assert await client.is_ready() is False
+    await client.aclose()
+
+
+async def test_admission_keeps_the_queue_out_of_rasa(fake_rasa: tuple[FakeRasa, str]) -> None:
+    """With max_in_flight=2, five concurrent messages: only two reach Rasa while it is busy,
+    the others wait their turn (their own Rasa timeout not yet running) and all are answered."""
+    fake, url = fake_rasa
+    fake.mode = "slow"
+    client = RasaClient(url, timeout=5.0, max_in_flight=2, queue_timeout=5.0)
+    sends = [asyncio.create_task(client.send(str(n), "halo")) for n in range(5)]
+    for _ in range(2):
+        await asyncio.wait_for(fake.arrivals.get(), 5)
+    with pytest.raises(TimeoutError):  # a third one must not reach Rasa while two are inside
+        await asyncio.wait_for(fake.arrivals.get(), 0.3)
+    assert fake.webhook_calls == 2
+    fake.mode = "ok"
+    fake.release.set()
+    turns = await asyncio.gather(*sends)
+    assert fake.webhook_calls == 5
+    assert all(turn.replies for turn in turns)
+    await client.aclose()
+
+
+async def test_no_turn_within_the_queue_timeout_is_unavailable(
+    fake_rasa: tuple[FakeRasa, str],
+) -> None:
+    fake, url = fake_rasa
+    fake.mode = "slow"
+    client = RasaClient(url, timeout=5.0, max_in_flight=1, queue_timeout=0.2)
+    first = asyncio.create_task(client.send("1", "halo"))
+    await asyncio.wait_for(fake.arrivals.get(), 5)  # the first one is inside Rasa
+    with pytest.raises(RasaUnavailable, match="no turn"):
+        await client.send("2", "halo")
+    assert fake.webhook_calls == 1
+    fake.release.set()
+    await first
     await client.aclose()

@@ -52,7 +52,8 @@ NLU_FALLBACKS: Final = Counter(
 RASA_ERRORS: Final = Counter(
     "akar_rasa_errors",
     "Failed requests to the Rasa server, by operation (message, tracker, domain, status, "
-    "parse) and reason (connect, timeout, http_status, invalid_json, other).",
+    "parse) and reason (connect, timeout, http_status, invalid_json, no_reply, other; busy: "
+    "no turn within RASA_QUEUE_SECONDS).",
     ["operation", "reason"],
 )
 TELEGRAM_ERRORS: Final = Counter(
