@@ -13,7 +13,7 @@ from bot.broadcast.segments import Segment
 from bot.broadcast.sender import FOOTER
 from bot.db.models import Broadcast, BroadcastDelivery, Role, Seller
 from bot.db.session import make_engine, make_session_factory
-from tests.harness import RunningBot, Stack
+from tests.harness import RunningBot
 
 
 async def final_states(sessions: sessionmaker[Session], broadcast_id: int) -> dict[int, str]:
@@ -40,7 +40,7 @@ async def final_states(sessions: sessionmaker[Session], broadcast_id: int) -> di
 
 
 async def test_opt_out_is_respected_by_broadcasts(
-    bot: RunningBot, stack: Stack, user_id: int
+    bot: RunningBot, database_url: str, user_id: int
 ) -> None:
     stays, leaves = user_id, user_id + 50_000
     for who in (stays, leaves):
@@ -50,7 +50,7 @@ async def test_opt_out_is_respected_by_broadcasts(
     [stopped] = await bot.reply(leaves)
     assert "tidak akan menerima siaran" in stopped.text
 
-    engine = make_engine(stack.settings.database_url)
+    engine = make_engine(database_url)
     sessions = make_session_factory(engine)
     try:
         with sessions.begin() as session:
@@ -80,14 +80,14 @@ async def test_opt_out_is_respected_by_broadcasts(
 
 
 async def test_only_admins_manage_roles_in_telegram(
-    bot: RunningBot, stack: Stack, user_id: int
+    bot: RunningBot, database_url: str, user_id: int
 ) -> None:
     admin, newcomer = user_id, user_id + 60_000
     bot.emulator.inject_command(admin, "/peran 123 trainer")
     [refused] = await bot.reply(admin)
     assert refused.text == "Maaf, perintah ini khusus admin AKAR."
 
-    engine = make_engine(stack.settings.database_url)
+    engine = make_engine(database_url)
     sessions = make_session_factory(engine)
     try:
         with sessions.begin() as session:

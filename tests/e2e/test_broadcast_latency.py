@@ -26,7 +26,7 @@ from bot.db.models import Seller, SellerProfile
 from bot.db.session import make_engine, make_session_factory
 from bot.handlers import chat_idle
 from tests.bench import QUESTIONS, percentile
-from tests.harness import RunningBot, Stack
+from tests.harness import RunningBot
 
 RECIPIENTS = 10_000
 FIRST_RECIPIENT = 7_900_000_001
@@ -37,8 +37,8 @@ ROUNDS = 30
 
 
 @pytest.fixture
-def sessions(stack: Stack) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(stack.settings.database_url)
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(database_url)
     yield make_session_factory(engine)
     engine.dispose()
 

@@ -9,9 +9,10 @@ import httpx
 import pytest
 
 from bot.cli import main
+from bot.config import Settings
 from bot.content.loader import load_catalogue
 from bot.content.publish import CONTENT_DIR
-from tests.harness import TOKEN, RunningBot, Stack, running_bot
+from tests.harness import TOKEN, RunningBot, running_bot
 
 
 def button_payloads(sent: object) -> list[str]:
@@ -114,10 +115,10 @@ async def test_a_wrong_answer_shows_the_right_one(bot: RunningBot, user_id: int)
     )
 
 
-async def test_a_restarted_bot_continues_the_quiz(stack: Stack, user_id: int) -> None:
+async def test_a_restarted_bot_continues_the_quiz(settings: Settings, user_id: int) -> None:
     assert COD is not None
     lesson = COD.lessons[2]
-    async with running_bot(stack.settings) as bot:
+    async with running_bot(settings) as bot:
         [catalogue] = await command(bot, user_id, "/modul")
         [module] = await press(bot, user_id, "m:cod", catalogue)
         third = [p for p in button_payloads(module) if p.startswith("l:")][2]
@@ -128,7 +129,7 @@ async def test_a_restarted_bot_continues_the_quiz(stack: Stack, user_id: int) ->
         reply = await press(bot, user_id, right, question)
         next_question = first(button_payloads(reply[0]), "q:")
     # A new process: nothing in memory, only the database.
-    async with running_bot(stack.settings) as bot:
+    async with running_bot(settings) as bot:
         bot.emulator.inject_callback(user_id, next_question)
         [question] = await bot.reply(user_id)
         assert lesson.quiz[1].question in question.text
@@ -185,7 +186,7 @@ async def finish_module(bot: RunningBot, user_id: int, key: str) -> list[Any]:
 async def test_finishing_a_module_sends_a_verifiable_certificate(
     bot: RunningBot,
     user_id: int,
-    stack: Stack,
+    database_url: str,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -207,7 +208,7 @@ async def test_finishing_a_module_sends_a_verifiable_certificate(
         pdf = await client.get(f"{bot.emulator.url}/file/bot{TOKEN}/{path}")
     assert pdf.content.startswith(b"%PDF")
 
-    monkeypatch.setenv("DATABASE_URL", stack.settings.database_url)
+    monkeypatch.setenv("DATABASE_URL", database_url)
     assert main(["certificate", "verify", code.lower()]) == 0
     assert f"VALID: {code}" in capsys.readouterr().out
     assert main(["certificate", "verify", "AKAR-XXXX-XXXX"]) == 1

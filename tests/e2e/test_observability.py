@@ -27,7 +27,7 @@ from bot.observability import bot_process
 from bot.runtime import build_assistant
 from bot.telegram_app import App, build_application, on_shutdown, on_startup
 from tests.emulator import TelegramEmulator
-from tests.harness import TOKEN, Stack, free_port
+from tests.harness import TOKEN, free_port
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -91,8 +91,8 @@ def value(samples: Samples, name: str, **labels: str) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
-async def test_readiness_follows_polling_and_the_database_and_rasa(stack: Stack) -> None:
-    async with observed_bot(stack.settings) as bot, httpx.AsyncClient(timeout=10) as client:
+async def test_readiness_follows_polling_and_the_database_and_rasa(settings: Settings) -> None:
+    async with observed_bot(settings) as bot, httpx.AsyncClient(timeout=10) as client:
         alive = await client.get(f"{bot.health_url}/healthz")
         assert alive.status_code == 200 and alive.json() == {"status": "ok"}
         # Started up, but not taking updates yet.
@@ -112,9 +112,9 @@ async def test_readiness_follows_polling_and_the_database_and_rasa(stack: Stack)
         assert status == 503 and checks["telegram"] is False
 
 
-async def test_a_bot_without_rasa_is_alive_but_not_ready(stack: Stack) -> None:
+async def test_a_bot_without_rasa_is_alive_but_not_ready(settings: Settings) -> None:
     # Nothing listens on this port: the bot runs exactly as it would with Rasa down.
-    no_rasa = stack.settings.model_copy(update={"rasa_url": f"http://127.0.0.1:{free_port()}"})
+    no_rasa = settings.model_copy(update={"rasa_url": f"http://127.0.0.1:{free_port()}"})
     async with observed_bot(no_rasa) as bot, httpx.AsyncClient(timeout=10) as client:
         await bot.start_polling()
         await bot.emulator.wait_for_polling()
@@ -137,7 +137,7 @@ async def test_a_bot_without_rasa_is_alive_but_not_ready(stack: Stack) -> None:
 
 
 async def test_metrics_after_a_real_conversation_and_json_logs_without_message_text(
-    stack: Stack,
+    settings: Settings,
 ) -> None:
     secret_words = "toko saya namanya Kue Bu Ratna 0812-3456-7890"
     question = f"kak cod itu apa sih? {secret_words}"
@@ -151,7 +151,7 @@ async def test_metrics_after_a_real_conversation_and_json_logs_without_message_t
     # (reply texts included), which is why docs/OPERATIONS.md keeps DEBUG out of production.
     root.setLevel(logging.INFO)
     try:
-        async with observed_bot(stack.settings) as bot, httpx.AsyncClient(timeout=10) as client:
+        async with observed_bot(settings) as bot, httpx.AsyncClient(timeout=10) as client:
             await bot.start_polling()
             await bot.emulator.wait_for_polling()
             before = await scrape(client, bot.health_url)

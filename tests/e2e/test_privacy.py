@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import texts as bot_texts
+from bot.config import Settings
 from bot.db.models import (
     AuditEntry,
     ContentLesson,
@@ -197,8 +198,8 @@ async def test_batal_keeps_the_data(bot: RunningBot, user_id: int) -> None:
     assert [m["text"] for m in await bot.incoming(user_id)] == ["halo kak", "/hapusdata"]
 
 
-async def test_terminal_chat_privacy_commands(stack: Stack) -> None:
-    assistant = build_assistant(stack.settings)
+async def test_terminal_chat_privacy_commands(settings: Settings) -> None:
+    assistant = build_assistant(settings)
     lines: asyncio.Queue[str | None] = asyncio.Queue()
     for line in ["/privasi", "/hapusdata", "1", "/keluar"]:  # "1": "Ya, hapus"
         lines.put_nowait(line)

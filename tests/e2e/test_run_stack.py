@@ -13,7 +13,6 @@ import os
 import re
 import signal
 import sys
-from pathlib import Path
 
 import httpx
 
@@ -44,7 +43,10 @@ async def read_until(stream: asyncio.StreamReader, marker: str, seen: list[str])
             return
 
 
-async def test_akar_run_answers_on_telegram_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+async def test_akar_run_answers_on_telegram_and_stops_cleanly_on_ctrl_c(
+    empty_database_url: str,
+) -> None:
+    """On an empty database (SQLite and PostgreSQL): `akar run` migrates it itself."""
     emulator = TelegramEmulator()
     await emulator.start()
     web_port, health_port = free_port(), free_port()
@@ -58,7 +60,7 @@ async def test_akar_run_answers_on_telegram_and_stops_cleanly_on_ctrl_c(tmp_path
         "HEALTH_PORT": str(health_port),
         # Every line `akar run` prints must then be one JSON object, whichever child wrote it.
         "LOG_FORMAT": "json",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+        "DATABASE_URL": empty_database_url,
     }
     env.pop("RASA_URL", None)
     process = await asyncio.create_subprocess_exec(

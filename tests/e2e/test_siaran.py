@@ -17,12 +17,12 @@ from bot.broadcast.message import FOOTER
 from bot.db.models import Broadcast, BroadcastDraft, Role, Seller, SellerProfile
 from bot.db.session import make_engine, make_session_factory
 from tests.emulator.records import SentMessage
-from tests.harness import RunningBot, Stack
+from tests.harness import RunningBot
 
 
 @pytest.fixture
-def sessions(stack: Stack) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(stack.settings.database_url)
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(database_url)
     yield make_session_factory(engine)
     engine.dispose()
 

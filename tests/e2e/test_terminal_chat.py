@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.config import Settings
 from bot.runtime import build_assistant
 from bot.store import SellerIdentity
 from bot.terminal_chat import chat_session
-from tests.harness import Stack
 
 
-async def test_terminal_chat_answers_and_buttons_are_numbered(stack: Stack) -> None:
-    assistant = build_assistant(stack.settings)
+async def test_terminal_chat_answers_and_buttons_are_numbered(settings: Settings) -> None:
+    assistant = build_assistant(settings)
     lines: asyncio.Queue[str | None] = asyncio.Queue()
     for line in ["kak cod itu apa sih?", "1", "/keluar"]:
         lines.put_nowait(line)
