@@ -546,6 +546,15 @@ def test_app_containers_name_only_real_settings_and_secret_keys(
                     assert ref["key"] in configmaps[ref["name"]]["data"], ref
 
 
+def longest_handling(env: dict[str, Any]) -> float:
+    """How long one update may take under load: its wait for a turn to Rasa, then Rasa's answer
+    (the settings' defaults unless the environment changes them)."""
+    fields = Settings.model_fields
+    queue = env.get("RASA_QUEUE_SECONDS") or fields["rasa_queue_seconds"].default
+    answer = env.get("RASA_TIMEOUT_SECONDS") or fields["rasa_timeout_seconds"].default
+    return float(queue) + float(answer)
+
+
 def is_webhook_mode(env: dict[str, str | None]) -> bool:
     return "TELEGRAM_WEBHOOK_URL" in env and env["TELEGRAM_WEBHOOK_URL"] != ""
 
@@ -581,6 +590,9 @@ def test_bot_replicas_only_in_webhook_mode(
     assert env["BROADCAST_IN_BOT"] == "false"
     assert str(env["DATABASE_URL"]).startswith("postgresql+psycopg://")
     assert by_kind(k8s_objects, "Deployment")["sender"]["spec"]["replicas"] >= 1
+    # A rollout lets a pod finish what it holds.
+    grace = bot["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+    assert grace >= longest_handling(env)
     # Readiness on the health port, on a path the health server serves.
     probe = container["readinessProbe"]["httpGet"]
     assert (probe["path"], probe["port"]) == ("/readyz", "health")
@@ -632,6 +644,8 @@ def test_compose_webhook_override(compose: dict[str, Any]) -> None:
     bot = services["bot"]
     assert bot["deploy"]["replicas"] == 2
     env = {**compose["services"]["bot"]["environment"], **bot["environment"]}
+    grace = re.fullmatch(r"(\d+)s", bot["stop_grace_period"])
+    assert grace and int(grace[1]) >= longest_handling(env)
     assert set(bot["environment"]) <= known_settings()
     assert env["TELEGRAM_WEBHOOK_URL"].startswith("${TELEGRAM_WEBHOOK_URL:?")
     assert env["TELEGRAM_WEBHOOK_SECRET"].startswith("${TELEGRAM_WEBHOOK_SECRET:?")
