@@ -85,8 +85,15 @@ async def test_akar_run_answers_on_telegram_and_stops_cleanly_on_ctrl_c(
             assert health.json() == {"status": "ok"}
             desk_ready = await client.get(f"http://127.0.0.1:{web_port}/readyz")
             assert desk_ready.json() == {"status": "ready", "checks": {"database": True}}
-            # The bot's own health server: ready once polling, with Rasa and the database.
+            # The bot's own health server: ready once polling, with Rasa and the database. The
+            # bot prints its ready line from post_init, just before PTB starts polling, so on a
+            # busy box the first look may come a moment early.
             bot_ready = await client.get(f"http://127.0.0.1:{health_port}/readyz")
+            for _ in range(50):
+                if bot_ready.status_code == 200:
+                    break
+                await asyncio.sleep(0.1)
+                bot_ready = await client.get(f"http://127.0.0.1:{health_port}/readyz")
             assert bot_ready.status_code == 200, bot_ready.text
             assert bot_ready.json()["checks"] == {"database": True, "rasa": True, "telegram": True}
 
