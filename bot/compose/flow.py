@@ -22,7 +22,15 @@ from bot.broadcast import outbox, roles, schedule
 from bot.broadcast.city_zone import PROVINCE_NAMES, find_province
 from bot.broadcast.message import CAPTION_LIMIT, TEXT_LIMIT, BroadcastContent, telegram_length
 from bot.broadcast.segments import Segment, recipients
-from bot.db.models import Broadcast, BroadcastDraft, ContentLesson, ContentModule, Role, utcnow
+from bot.db.models import (
+    MAX_ROW_ID,
+    Broadcast,
+    BroadcastDraft,
+    ContentLesson,
+    ContentModule,
+    Role,
+    utcnow,
+)
 from bot.formatting import number
 from bot.learning.profile import CLUSTERS, EXPERIENCE, PLATFORMS
 from bot.rendering import Button, OutgoingMessage
@@ -411,7 +419,8 @@ def _valid_filter(session: Session, field: str, value: str) -> bool:
 def _stop(session: Session, trainer: Trainer, broadcast_id: int) -> list[OutgoingMessage]:
     """The stop button on a progress message or a scheduled broadcast. Trainers stop their
     own broadcasts; admins any."""
-    broadcast = session.get(Broadcast, broadcast_id)
+    # Beyond MAX_ROW_ID (a tampered button) no broadcast exists, and PostgreSQL would refuse it.
+    broadcast = session.get(Broadcast, broadcast_id) if broadcast_id <= MAX_ROW_ID else None
     if broadcast is None:
         return _say(f"Siaran #{broadcast_id} tidak ada, Kak.")
     own = broadcast.created_by == trainer.telegram_user_id
@@ -480,7 +489,7 @@ def handle_button(session: Session, trainer: Trainer, data: str) -> list[Outgoin
             draft.module_key, draft.lesson_id = arg, None
             return _ask_lesson(session, arg)
     if action == "les" and arg and arg.isdigit() and draft.module_key:
-        lesson = session.get(ContentLesson, int(arg)) if arg != "0" else None
+        lesson = session.get(ContentLesson, int(arg)) if 0 < int(arg) <= MAX_ROW_ID else None
         draft.lesson_id = lesson.id if lesson and lesson.retired_at is None else None
         draft.step = "segment"
         return _segment_screen(session, draft)

@@ -178,6 +178,28 @@ async def test_photo_broadcast_preview_and_cancel(
         )
 
 
+async def test_tampered_ids_in_siaran_buttons_get_a_friendly_message(
+    bot: RunningBot, sessions: sessionmaker[Session], user_id: int
+) -> None:
+    """Ids no row can have (beyond INTEGER, which PostgreSQL refuses as a parameter) are
+    unknown ids, not an error without a reply."""
+    with sessions.begin() as session:
+        roles.grant(session, user_id, Role.TRAINER, granted_by=None)
+    huge = "9" * 20
+    bot.emulator.inject_callback(user_id, f"s:stop:{huge}")
+    [unknown] = await bot.reply(user_id)
+    assert unknown.text is not None and "tidak ada" in unknown.text
+    bot.emulator.inject_command(user_id, "/siaran")
+    await bot.reply(user_id)
+    [ask_button] = await say(bot, user_id, "Promo ongkir minggu ini!")
+    module = next(p for p in payloads(ask_button) if p.startswith("s:mod:") and p != "s:mod:none")
+    [ask_lesson] = await press(bot, user_id, module, ask_button)
+    assert any(p.startswith("s:les:") for p in payloads(ask_lesson))
+    bot.emulator.inject_callback(user_id, f"s:les:{huge}", message_id=ask_lesson.message_id)
+    [segment] = await bot.reply(user_id)  # as "no lesson": the module's first screen
+    assert "s:next" in payloads(segment)
+
+
 async def test_idsaya_and_batal_without_a_draft(bot: RunningBot, user_id: int) -> None:
     bot.emulator.inject_command(user_id, "/idsaya")
     [whoami] = await bot.reply(user_id)
