@@ -166,3 +166,19 @@ def test_concurrent_workers_keep_each_chats_order(sessions: sessionmaker[Session
     assert sum(len(ids) for ids in handled.values()) == chats * per_chat
     for ids in handled.values():
         assert ids == sorted(ids) and len(set(ids)) == per_chat
+
+
+def test_database_failures_never_count_as_crashes(sessions: sessionmaker[Session]) -> None:
+    """An update retried through a long database outage is not dropped as poison later."""
+    enqueue(sessions, text_update(51, 1))
+    for _ in range(4):
+        with sessions.begin() as session:
+            [item] = inbox.claim(session, "w1", 10, LEASE, now=utcnow() + timedelta(hours=1))
+            inbox.retry_later(session, item.id, timedelta(0))
+    with sessions.begin() as session:
+        [item] = inbox.claim(session, "w1", 10, LEASE, now=utcnow() + timedelta(hours=1))
+        assert (item.attempts, item.failures) == (5, 4)
+    later = utcnow() + timedelta(hours=2)
+    with sessions.begin() as session:  # its worker then dies once: one crash, not five
+        assert inbox.recover(session, max_attempts=2, now=later) == []
+        assert inbox.depth(session).pending == 1

@@ -633,7 +633,8 @@ class InboundUpdate(Base):
     ordering_key: Mapped[int] = mapped_column(sa.BigInteger)
     payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON())
     status: Mapped[str] = mapped_column(sa.String(16), default="pending")
-    attempts: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)  # claims
+    failures: Mapped[int] = mapped_column(default=0)  # claims that hit a database error
     worker: Mapped[str | None] = mapped_column(sa.String(64))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())

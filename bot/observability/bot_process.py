@@ -7,7 +7,9 @@
 - `start(app)` / `stop(app)`: the health server, from `post_init` / `post_shutdown`.
 
 Readiness: the database answers, Rasa answers `/status` with a model loaded, and the
-Application is taking updates (long polling, or in webhook mode the inbox worker running).
+Application is taking updates (long polling, or in webhook mode the inbox worker running). In
+webhook mode Rasa is left out: the webhook needs only the database to store updates, and a
+seller whose message reaches a Rasa-less bot still gets the apology.
 """
 
 from __future__ import annotations
@@ -37,13 +39,19 @@ class HealthConfig:
     host: str
     port: int
     rasa_url: str
+    # Webhook mode: Telegram's POSTs need only the database (the inbox), so a Rasa outage must
+    # not take the process out of its load balancer: updates would then not even be stored.
+    rasa_gates_readiness: bool = True
 
 
 def configure(app: App, settings: Settings) -> None:
     app.bot_data[SENDS_BROADCASTS] = settings.broadcast_in_bot
     if settings.health_port:
         app.bot_data[HEALTH_CONFIG] = HealthConfig(
-            settings.health_host, settings.health_port, settings.rasa_base_url
+            settings.health_host,
+            settings.health_port,
+            settings.rasa_base_url,
+            rasa_gates_readiness=not settings.telegram_webhook_url,
         )
 
 
@@ -99,15 +107,10 @@ async def start(app: App) -> None:
     async def telegram() -> bool:
         return taking_updates(app)
 
-    server = HealthServer(
-        {
-            "database": database_check(assistant.store.sessions),
-            "rasa": rasa.is_ready,
-            "telegram": telegram,
-        },
-        host=config.host,
-        port=config.port,
-    )
+    checks = {"database": database_check(assistant.store.sessions), "telegram": telegram}
+    if config.rasa_gates_readiness:
+        checks["rasa"] = rasa.is_ready
+    server = HealthServer(checks, host=config.host, port=config.port)
     await server.start()
     app.bot_data[HEALTH_RUNNING] = (server, rasa)
 

@@ -79,6 +79,7 @@ def enqueue(session: Session, payload: JSON, now: datetime | None = None) -> boo
         "payload": payload,
         "status": "pending",
         "attempts": 0,
+        "failures": 0,
         "received_at": now or utcnow(),
     }
     dialect = session.get_bind().dialect.name
@@ -99,6 +100,7 @@ class Claimed:
     ordering_key: int
     payload: JSON
     attempts: int
+    failures: int
 
 
 def claim(
@@ -138,6 +140,7 @@ def claim(
             InboundUpdate.ordering_key,
             InboundUpdate.payload,
             InboundUpdate.attempts,
+            InboundUpdate.failures,
         )
         .execution_options(synchronize_session=False)
     ).all()
@@ -152,7 +155,8 @@ def finish(session: Session, row_id: int) -> None:
 def retry_later(
     session: Session, row_id: int, delay: timedelta, now: datetime | None = None
 ) -> None:
-    """Handling failed on something transient (the database): back to pending after `delay`.
+    """Handling failed on something transient (the database): back to pending after `delay`,
+    however often that happens.
 
     `lease_until` doubles as "not before" for pending rows; the chat's later updates keep
     waiting behind this one, so the order holds across the retry.
@@ -161,7 +165,14 @@ def retry_later(
     session.execute(
         update(InboundUpdate)
         .where(InboundUpdate.id == row_id)
-        .values(status="pending", worker=None, lease_until=now + delay)
+        # Counted apart from crashes: a database outage of any length must not use up the
+        # tries `recover` allows a poison update.
+        .values(
+            status="pending",
+            worker=None,
+            lease_until=now + delay,
+            failures=InboundUpdate.failures + 1,
+        )
     )
 
 
@@ -185,14 +196,15 @@ def renew(
 
 def recover(session: Session, max_attempts: int, now: datetime | None = None) -> list[int]:
     """Updates whose worker died (lease expired) go back to pending; returns the update ids
-    dropped instead because they already failed `max_attempts` times (a poison update that
-    kills every worker must not stop its chat forever)."""
+    dropped instead because their handling died `max_attempts` times (a poison update that
+    kills every worker must not stop its chat forever). Database failures do not count."""
     now = now or utcnow()
     expired = InboundUpdate.status == "working", InboundUpdate.lease_until < now
+    crashes = InboundUpdate.attempts - InboundUpdate.failures
     dropped = list(
         session.scalars(
             delete(InboundUpdate)
-            .where(*expired, InboundUpdate.attempts >= max_attempts)
+            .where(*expired, crashes >= max_attempts)
             .returning(InboundUpdate.update_id)
         )
     )

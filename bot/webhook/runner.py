@@ -14,10 +14,12 @@ import logging
 import re
 import signal
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import Update
+from telegram.error import NetworkError, RetryAfter
 from telegram.ext import Application
 
 from bot import texts
@@ -54,8 +56,15 @@ class WebhookConfig:
                 "TELEGRAM_WEBHOOK_SECRET is required in webhook mode: 1-256 characters of "
                 "A-Z a-z 0-9 _ - (e.g. `openssl rand -hex 32`)."
             )
-        if urlsplit(self.url).scheme not in ("https", "http"):
+        parts = urlsplit(self.url)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
             raise WebhookConfigError(f"TELEGRAM_WEBHOOK_URL is not a URL: {self.url!r}")
+        if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+            # Telegram only delivers to HTTPS (ports 443, 80, 88, 8443); plain HTTP is kept
+            # for a local Bot API server or the test emulator on this machine.
+            raise WebhookConfigError(
+                "TELEGRAM_WEBHOOK_URL must be https:// (Telegram delivers to HTTPS only)"
+            )
 
     @property
     def path(self) -> str:
@@ -93,19 +102,48 @@ async def start_webhook(app: App, config: WebhookConfig) -> RunningWebhook:
     ingress = WebhookIngress(
         sessions, path=config.path, secret=config.secret, on_stored=worker.wake
     )
+    if sessions.kw["bind"].dialect.name == "sqlite":
+        log.warning(
+            "webhook mode on SQLite: fine for one process on one host; several bot processes "
+            "need one shared PostgreSQL DATABASE_URL (each would have an inbox of its own)"
+        )
     await ingress.start(config.listen, config.port)
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop), name="webhook-inbox")
     app.bot_data[INBOX_WORKER] = worker
-    # Every process sets the same webhook: idempotent, and any one of them may be the first.
-    await app.bot.set_webhook(
-        config.url,
-        secret_token=config.secret,
-        max_connections=config.max_connections,
-        allowed_updates=Update.ALL_TYPES,
-    )
+    running = RunningWebhook(ingress, worker, stop, task)
+    try:
+        await register_webhook(app, config)
+    except BaseException:
+        await stop_webhook(app, running)
+        raise
     log.info("webhook mode: taking updates on %s:%s%s", config.listen, ingress.port, config.path)
-    return RunningWebhook(ingress, worker, stop, task)
+    return running
+
+
+async def register_webhook(app: App, config: WebhookConfig, attempts: int = 5) -> None:
+    """setWebhook, retried: every process calls it at start (idempotent, and any of them may be
+    first), so several pods starting together may meet a 429 or a network hiccup."""
+    for attempt in range(1, attempts + 1):
+        try:
+            await app.bot.set_webhook(
+                config.url,
+                secret_token=config.secret,
+                max_connections=config.max_connections,
+                allowed_updates=Update.ALL_TYPES,
+            )
+            return
+        except RetryAfter as exc:
+            if attempt == attempts:
+                raise
+            delay = exc.retry_after
+            wait = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
+        except NetworkError:  # TimedOut included; BadRequest (a wrong URL) is not retried
+            if attempt == attempts:
+                raise
+            wait = 2.0**attempt
+        log.warning("setWebhook failed (attempt %d); trying again in %.0f s", attempt, wait)
+        await asyncio.sleep(wait)  # a retry back-off
 
 
 async def stop_webhook(app: App, running: RunningWebhook) -> None:
@@ -131,7 +169,10 @@ async def serve(app: App, config: WebhookConfig, on_startup: Any, on_shutdown: A
             await stop.wait()
         finally:
             await stop_webhook(app, running)
-            await app.stop()
     finally:
+        # Also after a failed start (port taken, setWebhook refused): stop what runs, so the
+        # real error is the one reported, not "Application is still running".
+        if app.running:
+            await app.stop()
         await on_shutdown(app)
         await app.shutdown()

@@ -36,6 +36,14 @@ DEFAULT_LEASE_SECONDS = 60.0
 DEFAULT_POLL_SECONDS = 0.2
 MAX_ATTEMPTS = 5
 RETRY_DELAY = timedelta(seconds=2)
+MAX_RETRY_DELAY = timedelta(seconds=60)
+
+
+def retry_delay(failures_so_far: int) -> timedelta:
+    """2 s, 4 s, 8 s ... up to a minute between tries while the database keeps failing."""
+    return min(RETRY_DELAY * (1 << min(failures_so_far, 10)), MAX_RETRY_DELAY)
+
+
 MAX_BACKOFF_SECONDS = 5.0
 
 
@@ -167,10 +175,10 @@ class InboxWorker:
             self.wake()  # the chat may have a next update waiting; free slot too
 
     async def _settle(self, item: inbox.Claimed, attempt: Attempt) -> None:
-        retry = attempt.transient and item.attempts < self._max_attempts
+        retry = attempt.transient  # tried again until the database is back, never dropped
         if retry:
             metrics.INBOX_EVENTS.labels("retried").inc()
-            if item.attempts == 1 and self._notice is not None:
+            if item.failures == 0 and self._notice is not None:
                 with contextlib.suppress(Exception):  # a courtesy; the retry is what matters
                     await self._notice(item.ordering_key)
         elif attempt.errors:
@@ -179,7 +187,7 @@ class InboxWorker:
         def settle() -> None:
             with self._sessions.begin() as session:
                 if retry:
-                    inbox.retry_later(session, item.id, RETRY_DELAY)
+                    inbox.retry_later(session, item.id, retry_delay(item.failures))
                 else:
                     inbox.finish(session, item.id)
 
