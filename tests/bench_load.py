@@ -24,6 +24,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot import texts
 from bot.content.publish import publish
@@ -49,6 +50,39 @@ QUESTIONS = (
 )
 FIRST_SELLER = 9_500_000_000
 REPLY_TIMEOUT = 60.0
+
+
+PROCESS_KINDS = (
+    ("rasa", "rasa run"),
+    ("actions", "rasa_sdk"),
+    ("bot", "-m bot bot"),
+    ("postgresql", "postgres"),
+    ("redis", "redis-server"),
+)
+
+
+def cpu_seconds_by_kind() -> dict[str, float]:
+    """CPU time (user + system) used so far by each kind of process on this machine, from
+    /proc: where the cores went during a run (the bench itself, with the emulator, is `bench`)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals = dict.fromkeys([kind for kind, _ in PROCESS_KINDS] + ["bench"], 0.0)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        if int(entry.name) == os.getpid():
+            totals["bench"] += used
+            continue
+        for kind, marker in PROCESS_KINDS:
+            if marker in cmdline:
+                totals[kind] += used
+                break
+    return totals
 
 
 class ReplyWatcher:
@@ -92,6 +126,7 @@ class Result:
     errors: int = 0
     unexpected: int = 0
     seconds: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def messages_per_second(self) -> float:
@@ -104,7 +139,9 @@ class Result:
             f"{len(self.latencies)} answers in {self.seconds:.1f} s = "
             f"{self.messages_per_second:.1f} msg/s; latency p50 {percentile(ms, 50):.0f} ms, "
             f"p95 {percentile(ms, 95):.0f} ms, p99 {percentile(ms, 99):.0f} ms; "
-            f"errors {self.errors + self.unexpected}"
+            f"errors {self.errors + self.unexpected}\n  CPU core-seconds during the run "
+            f"({self.seconds * (os.cpu_count() or 1):.0f} available): "
+            + ", ".join(f"{kind} {used:.1f}" for kind, used in self.cpu.items())
         )
 
 
@@ -178,11 +215,14 @@ async def measure(rasa_servers: int, sellers: int, turns: int, bot_workers: int)
         await asyncio.gather(*(seller(emulator, watcher, c, 1, n, None) for n, c in enumerate(ids)))
         result = Result(rasa_servers, sellers)
         watcher.unexpected = 0
+        cpu_before = cpu_seconds_by_kind()
         started = time.monotonic()
         await asyncio.gather(
             *(seller(emulator, watcher, c, turns, n + 1, result) for n, c in enumerate(ids))
         )
         result.seconds = time.monotonic() - started
+        cpu_after = cpu_seconds_by_kind()
+        result.cpu = {kind: cpu_after[kind] - cpu_before.get(kind, 0.0) for kind in cpu_after}
         result.unexpected = watcher.unexpected
         watching.cancel()
         return result
