@@ -61,11 +61,12 @@ PROCESS_KINDS = (
 )
 
 
-def cpu_seconds_by_kind() -> dict[str, float]:
-    """CPU time (user + system) used so far by each kind of process on this machine, from
-    /proc: where the cores went during a run (the bench itself, with the emulator, is `bench`)."""
+def cpu_seconds_by_process() -> dict[int, tuple[str, float]]:
+    """CPU time (user + system) used so far by each process of a kind we know, from /proc (the
+    bench itself, which runs the emulator, is `bench`). Other work on the machine running the
+    same programs would be counted too: run the benchmark on a quiet machine."""
     ticks = os.sysconf("SC_CLK_TCK")
-    totals = dict.fromkeys([kind for kind, _ in PROCESS_KINDS] + ["bench"], 0.0)
+    found: dict[int, tuple[str, float]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -75,13 +76,23 @@ def cpu_seconds_by_kind() -> dict[str, float]:
         except OSError:
             continue
         used = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-        if int(entry.name) == os.getpid():
-            totals["bench"] += used
+        pid = int(entry.name)
+        if pid == os.getpid():
+            found[pid] = ("bench", used)
             continue
         for kind, marker in PROCESS_KINDS:
             if marker in cmdline:
-                totals[kind] += used
+                found[pid] = (kind, used)
                 break
+    return found
+
+
+def cpu_used_between(
+    before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]
+) -> dict[str, float]:
+    totals = dict.fromkeys([kind for kind, _ in PROCESS_KINDS] + ["bench"], 0.0)
+    for pid, (kind, used) in after.items():
+        totals[kind] += used - before.get(pid, (kind, 0.0))[1]
     return totals
 
 
@@ -122,6 +133,7 @@ class ReplyWatcher:
 class Result:
     rasa_servers: int
     sellers: int
+    shared_stores: bool = True
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     unexpected: int = 0
@@ -135,7 +147,9 @@ class Result:
     def line(self) -> str:
         ms = [v * 1000 for v in self.latencies] or [0.0]
         return (
-            f"{self.rasa_servers} Rasa server(s), {self.sellers} sellers: "
+            f"{self.rasa_servers} Rasa server(s) "
+            f"({'PostgreSQL tracker + Redis lock' if self.shared_stores else 'in-memory stores'}), "
+            f"{self.sellers} sellers: "
             f"{len(self.latencies)} answers in {self.seconds:.1f} s = "
             f"{self.messages_per_second:.1f} msg/s; latency p50 {percentile(ms, 50):.0f} ms, "
             f"p95 {percentile(ms, 95):.0f} ms, p99 {percentile(ms, 99):.0f} ms; "
@@ -173,7 +187,9 @@ async def seller(
 
 
 @asynccontextmanager
-async def production_shape(rasa_servers: int, bot_workers: int) -> AsyncIterator[TelegramEmulator]:
+async def production_shape(
+    rasa_servers: int, bot_workers: int, *, shared_stores: bool = True
+) -> AsyncIterator[TelegramEmulator]:
     from tests import postgres
     from tests.redis_server import throwaway_redis
 
@@ -191,8 +207,8 @@ async def production_shape(rasa_servers: int, bot_workers: int) -> AsyncIterator
                 app_url,
                 quiet=True,
                 rasa_workers=rasa_servers,
-                rasa_tracker_store_url=tracker_url,
-                rasa_lock_store_url=lock_url,
+                rasa_tracker_store_url=tracker_url if shared_stores else None,
+                rasa_lock_store_url=lock_url if shared_stores else None,
             )
         )
         hooks = await stack.enter_async_context(
@@ -206,34 +222,39 @@ async def production_shape(rasa_servers: int, bot_workers: int) -> AsyncIterator
         yield hooks.emulator
 
 
-async def measure(rasa_servers: int, sellers: int, turns: int, bot_workers: int) -> Result:
-    async with production_shape(rasa_servers, bot_workers) as emulator:
+async def measure(
+    rasa_servers: int, sellers: int, turns: int, bot_workers: int, *, shared_stores: bool = True
+) -> Result:
+    async with production_shape(rasa_servers, bot_workers, shared_stores=shared_stores) as emulator:
         watcher = ReplyWatcher(emulator)
         watching = asyncio.create_task(watcher.run())
         ids = [FIRST_SELLER + rasa_servers * 100_000 + n for n in range(sellers)]
         # Warm-up: every seller's first message (the first turns pay for lazy start-up).
         await asyncio.gather(*(seller(emulator, watcher, c, 1, n, None) for n, c in enumerate(ids)))
-        result = Result(rasa_servers, sellers)
+        result = Result(rasa_servers, sellers, shared_stores)
         watcher.unexpected = 0
-        cpu_before = cpu_seconds_by_kind()
+        cpu_before = cpu_seconds_by_process()
         started = time.monotonic()
         await asyncio.gather(
             *(seller(emulator, watcher, c, turns, n + 1, result) for n, c in enumerate(ids))
         )
         result.seconds = time.monotonic() - started
-        cpu_after = cpu_seconds_by_kind()
-        result.cpu = {kind: cpu_after[kind] - cpu_before.get(kind, 0.0) for kind in cpu_after}
+        result.cpu = cpu_used_between(cpu_before, cpu_seconds_by_process())
         result.unexpected = watcher.unexpected
         watching.cancel()
         return result
 
 
-async def bench(sellers: int, turns: int, bot_workers: int, servers: list[int]) -> int:
+async def bench(
+    sellers: int, turns: int, bot_workers: int, servers: list[int], in_memory: bool
+) -> int:
     print(
         f"machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
         f"{sellers} sellers x {turns} messages, {bot_workers} bot processes (webhook mode)"
     )
     results = []
+    if in_memory:  # the development shape, for the cost of the shared stores (not in the ratio)
+        print((await measure(1, sellers, turns, bot_workers, shared_stores=False)).line())
     for count in servers:
         result = await measure(count, sellers, turns, bot_workers)
         print(result.line(), flush=True)
@@ -250,10 +271,16 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=int(os.environ.get("BENCH_TURNS", 5)))
     parser.add_argument("--bot-workers", type=int, default=2)
     parser.add_argument("--rasa-servers", type=int, nargs="+", default=[1, 2])
-    args = parser.parse_args()
-    raise SystemExit(
-        asyncio.run(bench(args.sellers, args.turns, args.bot_workers, args.rasa_servers))
+    parser.add_argument(
+        "--in-memory",
+        action="store_true",
+        help="first also run 1 Rasa server with in-memory stores (what sharing costs)",
     )
+    args = parser.parse_args()
+    code = asyncio.run(
+        bench(args.sellers, args.turns, args.bot_workers, args.rasa_servers, args.in_memory)
+    )
+    raise SystemExit(code)
 
 
 if __name__ == "__main__":
