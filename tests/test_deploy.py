@@ -614,9 +614,6 @@ def test_the_webhook_port_is_the_one_the_bot_listens_on_and_the_service_targets(
     service = by_kind(k8s_objects, "Service")["bot"]
     targets = {p["name"]: p["targetPort"] for p in service["spec"]["ports"]}
     assert targets["webhook"] in ("webhook", listen_port)
-    # Updates are stored by any pod whose endpoint runs, ready or not (a Rasa outage makes
-    # every bot not ready; its updates must still be stored and get the apology).
-    assert service["spec"]["publishNotReadyAddresses"] is True
 
 
 def test_the_example_webhook_url_is_one_telegram_accepts() -> None:
