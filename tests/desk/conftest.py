@@ -5,7 +5,7 @@ the real ASGI app, and an httpx client against it.
 
 Every test here runs on both, the Chromium tests included: measured on the shared 2-core box,
 the four browser tests take ~40 s per engine and the whole folder ~2.5 min on SQLite alone and
-~5 min on both, within `make test`'s budget, so PostgreSQL (the production shape) is not the
+~4-5 min on both, within `make test`'s budget, so PostgreSQL (the production shape) is not the
 browser tests' only engine. The screenshots are saved by both runs (the same pages)."""
 
 from __future__ import annotations
