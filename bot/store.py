@@ -46,6 +46,15 @@ def upsert_identity(session: Session, who: SellerIdentity) -> Seller:
     )
 
 
+# Telegram user ids have at most 52 significant bits (Bot API docs); anything longer is a typo,
+# and past 2^63 it would not even fit the BIGINT column.
+MAX_TELEGRAM_ID = 2**52 - 1
+
+
+def is_telegram_id(text: str) -> bool:
+    return text.isascii() and text.isdigit() and 0 < int(text) <= MAX_TELEGRAM_ID
+
+
 class Store:
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._sessions = session_factory
@@ -163,7 +172,7 @@ class Store:
         with self._sessions.begin() as session:
             if roles.role_of(session, caller) is not Role.ADMIN:
                 return texts.ADMIN_ONLY
-            if len(args) != 2 or not args[0].isdigit():
+            if len(args) != 2 or not is_telegram_id(args[0]):
                 return texts.ROLE_USAGE
             target, wanted = int(args[0]), args[1].lower()
             if wanted == "hapus":

@@ -95,9 +95,10 @@ async def test_only_admins_manage_roles_in_telegram(
         bot.emulator.inject_command(admin, f"/peran {newcomer} trainer")
         [granted] = await bot.reply(admin)
         assert granted.text == f"Beres. {newcomer} sekarang trainer."
-        bot.emulator.inject_command(admin, "/peran satu dua tiga")
-        [usage] = await bot.reply(admin)
-        assert usage.text.startswith("Cara pakai: /peran")
+        for wrong in ("/peran satu dua tiga", "/peran 99999999999999999999 trainer"):
+            bot.emulator.inject_command(admin, wrong)
+            [usage] = await bot.reply(admin)
+            assert usage.text.startswith("Cara pakai: /peran")
         with sessions.begin() as session:
             assert roles.role_of(session, newcomer) is Role.TRAINER
         bot.emulator.inject_command(admin, f"/peran {newcomer} hapus")
