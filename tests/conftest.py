@@ -112,3 +112,13 @@ def database_url(migrated_database_url: str) -> str:
 def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh empty database (no tables, no Alembic version), on SQLite and on PostgreSQL."""
     yield from _fresh_url(request, tmp_path, migrated=False)
+
+
+@pytest.fixture(scope="module")
+def published_database_url(postgres_server: str) -> Iterator[str]:
+    """A PostgreSQL database migrated to head with the training modules published, shared by
+    one test module (end-to-end modules that start bot processes of their own)."""
+    from tests.postgres import published_database
+
+    with published_database(postgres_server) as url:
+        yield url

@@ -185,3 +185,14 @@ def fresh_database(server_url: str, template: str | None = TEMPLATE) -> Iterator
                 connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     finally:
         admin.dispose()
+
+
+@contextmanager
+def published_database(server_url: str) -> Iterator[str]:
+    """A fresh migrated database with the training modules published: what a running bot (and
+    the action server's module answers) need. Its URL; dropped afterwards."""
+    from bot.content.publish import publish
+
+    with fresh_database(server_url, TEMPLATE) as url:
+        publish(url)
+        yield url

@@ -29,12 +29,11 @@ import sqlalchemy as sa
 from prometheus_client import REGISTRY
 
 from bot import texts as bot_texts
-from bot.content.publish import publish
 from bot.privacy import texts as privacy_texts
 from bot.rasa_client import RasaClient, RasaTurn
 from tests.emulator import SentMessage
 from tests.harness import RunningBot, Stack, running_bot, running_stack
-from tests.postgres import TEMPLATE, fresh_database
+from tests.postgres import fresh_database
 from tests.redis_server import free_port
 from tests.redis_server import unavailable_reason as redis_unavailable
 
@@ -124,10 +123,8 @@ def tracker_url(postgres_server: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def app_url(postgres_server: str) -> Iterator[str]:
-    with fresh_database(postgres_server, TEMPLATE) as url:
-        publish(url)
-        yield url
+def app_url(published_database_url: str) -> str:
+    return published_database_url
 
 
 @pytest.fixture(scope="module")

@@ -42,12 +42,8 @@ async def wait_until(
 
 
 @pytest.fixture(scope="module")
-def webhook_database(postgres_server: str) -> Iterator[str]:
-    from tests.postgres import TEMPLATE, fresh_database
-
-    with fresh_database(postgres_server, TEMPLATE) as url:
-        publish(url)
-        yield url
+def webhook_database(published_database_url: str) -> str:
+    return published_database_url
 
 
 @pytest.fixture(scope="module")
@@ -132,10 +128,9 @@ async def test_many_sellers_are_answered_in_order_by_both_processes(
 def own_database(postgres_server: str) -> Iterator[str]:
     """A database of the test's own: the module's running workers would otherwise take the
     test's updates from the shared inbox (as they should)."""
-    from tests.postgres import TEMPLATE, fresh_database
+    from tests.postgres import published_database
 
-    with fresh_database(postgres_server, TEMPLATE) as url:
-        publish(url)
+    with published_database(postgres_server) as url:
         yield url
 
 

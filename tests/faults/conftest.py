@@ -7,11 +7,10 @@ the PostgreSQL restart test needs only PostgreSQL and runs with the unit tests."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.content.publish import publish
 from tests.faults.stack import FaultStack, fault_stack
 from tests.harness import RunningBot, running_bot
 
@@ -20,13 +19,9 @@ RASA_TIMEOUT = 3.0
 
 
 @pytest.fixture(scope="module")
-def conversation_database(postgres_server: str) -> Iterator[str]:
+def conversation_database(published_database_url: str) -> str:
     """A migrated PostgreSQL database with the published content, for one test module."""
-    from tests.postgres import TEMPLATE, fresh_database
-
-    with fresh_database(postgres_server, TEMPLATE) as url:
-        publish(url)
-        yield url
+    return published_database_url
 
 
 @pytest.fixture(scope="module")
