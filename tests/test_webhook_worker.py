@@ -6,7 +6,7 @@ the updates in hand finish."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ from bot.db.session import make_engine, make_session_factory
 from bot.webhook import inbox
 from bot.webhook.worker import InboxWorker, report_error
 from tests.test_webhook_inbox import text_update
+from tests.waiting import wait_until
 
 TIMEOUT = 20.0
 
@@ -46,15 +47,6 @@ async def running() -> AsyncIterator[list[tuple[InboxWorker, asyncio.Event, asyn
     for _, stop, task in started:
         stop.set()
         await asyncio.wait_for(task, TIMEOUT)
-
-
-async def eventually(condition: Callable[[], bool]) -> None:
-    """Poll a condition until it holds; fail after TIMEOUT."""
-    deadline = asyncio.get_running_loop().time() + TIMEOUT
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
 
 
 def start(
@@ -87,7 +79,7 @@ async def test_a_database_failure_is_retried_and_the_seller_told_once(
     assert attempts[:3] == [101, 101, 101]  # 102 waited behind 101 through both retries
     assert notices == [42]
 
-    await eventually(lambda: not remaining(sessions))
+    await wait_until(lambda: not remaining(sessions), "an empty inbox", TIMEOUT)
     assert attempts[3:] == [102]
 
 
@@ -135,7 +127,7 @@ async def test_one_chat_at_a_time_and_a_stop_finishes_what_is_in_hand(
     await asyncio.wait_for(first_in.wait(), TIMEOUT)
     release.set()
 
-    await eventually(lambda: len(handled) >= 4)
+    await wait_until(lambda: len(handled) >= 4, "four updates handled", TIMEOUT)
     assert not overlaps
     assert [u for u in handled if u < 400] == [300, 301, 302]
 

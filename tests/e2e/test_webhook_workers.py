@@ -10,35 +10,27 @@ expires); and a PostgreSQL restart loses nothing (the webhook answers 503, Teleg
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.content.publish import publish
 from bot.db.models import InboundUpdate
 from bot.db.session import make_engine, make_session_factory
 from bot.store import Store
 from tests.harness import Stack
+from tests.waiting import wait_until
 from tests.webhook_harness import SECRET, WebhookWorkers, running_webhook_workers
 
 TIMEOUT = 90.0
 FIRST_USER = 7_300_000_001
 MESSAGES = ("halo kak", "cara atasi paket cod ditolak gimana", "makasih ya")
-
-
-async def wait_until(
-    probe: Callable[[], Awaitable[bool]], what: str, timeout: float = TIMEOUT
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not await probe():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        await asyncio.sleep(0.2)  # polling a condition with a deadline
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +44,15 @@ async def workers(stack: Stack, webhook_database: str) -> AsyncIterator[WebhookW
         yield running
 
 
+@functools.cache
+def sessions_for(url: str) -> sessionmaker[Session]:
+    """One engine per database for the whole module: the polls below run every 50 ms, and an
+    engine each time would leave PostgreSQL connections open until its limit."""
+    return make_session_factory(make_engine(url))
+
+
 def store_for(url: str) -> Store:
-    return Store(make_session_factory(make_engine(url)))
+    return Store(sessions_for(url))
 
 
 def answered(transcript: list[dict[str, Any]], count: int) -> bool:
@@ -64,7 +63,7 @@ def answered(transcript: list[dict[str, Any]], count: int) -> bool:
 
 
 def inbox_rows(url: str) -> int:
-    with make_session_factory(make_engine(url))() as session:
+    with sessions_for(url)() as session:
         return len(session.scalars(select(InboundUpdate.id)).all())
 
 
@@ -106,7 +105,7 @@ async def test_many_sellers_are_answered_in_order_by_both_processes(
                 return False
         return True
 
-    await wait_until(all_answered, "every seller's three answers")
+    await wait_until(all_answered, "every seller's three answers", TIMEOUT)
     for user in sellers:
         transcript = await store.transcript(user)
         assert [m["text"] for m in transcript if m["direction"] == "in"] == list(MESSAGES)
@@ -120,7 +119,9 @@ async def test_many_sellers_are_answered_in_order_by_both_processes(
         assert await metric(worker.health_url, "akar_webhook_requests_total") > 0
         assert await metric(worker.health_url, "akar_updates_received_total") > 0
     await wait_until(
-        lambda: asyncio.to_thread(lambda: inbox_rows(workers.database_url) == 0), "an empty inbox"
+        lambda: asyncio.to_thread(lambda: inbox_rows(workers.database_url) == 0),
+        "an empty inbox",
+        TIMEOUT,
     )
 
 
@@ -150,13 +151,15 @@ async def test_a_process_killed_while_handling_loses_nothing(
             hooks.emulator.inject_text(user, "halo kak")
 
         def claimed_by_first() -> bool:
-            with make_session_factory(make_engine(own_database))() as session:
+            with sessions_for(own_database)() as session:
                 workers = session.scalars(
                     select(InboundUpdate.worker).where(InboundUpdate.status == "working")
                 ).all()
             return any(w and w.endswith(f":{first.pid}") for w in workers)
 
-        await wait_until(lambda: asyncio.to_thread(claimed_by_first), "a claim by worker 1")
+        await wait_until(
+            lambda: asyncio.to_thread(claimed_by_first), "a claim by worker 1", TIMEOUT
+        )
         first.kill()
         hooks.emulator.clear_faults()
         store = store_for(own_database)
@@ -170,13 +173,15 @@ async def test_a_process_killed_while_handling_loses_nothing(
                     return False
             return True
 
-        await wait_until(all_answered, "every seller answered after the crash")
+        await wait_until(all_answered, "every seller answered after the crash", TIMEOUT)
         for user in sellers:
             assert hooks.emulator.sent_to(user), user
             incoming = [m["text"] for m in await store.transcript(user) if m["direction"] == "in"]
             assert set(incoming) == {"halo kak"}
         await wait_until(
-            lambda: asyncio.to_thread(lambda: inbox_rows(own_database) == 0), "an empty inbox"
+            lambda: asyncio.to_thread(lambda: inbox_rows(own_database) == 0),
+            "an empty inbox",
+            TIMEOUT,
         )
 
 
@@ -192,7 +197,7 @@ async def test_a_postgresql_restart_loses_no_message(stack: Stack) -> None:
         async with running_webhook_workers(pg.url, stack.settings.rasa_base_url) as hooks:
             store = store_for(pg.url)
             hooks.emulator.inject_text(user, "halo kak")
-            await wait_until(lambda: _answered_async(store, user, 1), "the first answer")
+            await wait_until(lambda: _answered_async(store, user, 1), "the first answer", TIMEOUT)
 
             await asyncio.to_thread(pg.stop)
             sent_before = len(hooks.emulator.sent_to(user))
@@ -210,11 +215,15 @@ async def test_a_postgresql_restart_loses_no_message(stack: Stack) -> None:
                     alive = await client.get(f"{hooks.workers[0].health_url}/healthz")
                 return ready.status_code == 503 and alive.status_code == 200
 
-            await wait_until(refused_and_not_ready, "503s to Telegram and /readyz not ready")
+            await wait_until(
+                refused_and_not_ready, "503s to Telegram and /readyz not ready", TIMEOUT
+            )
             assert len(hooks.emulator.sent_to(user)) == sent_before  # nothing handled meanwhile
 
             await asyncio.to_thread(pg.start)
-            await wait_until(lambda: _answered_async(store, user, 3), "answers after the restart")
+            await wait_until(
+                lambda: _answered_async(store, user, 3), "answers after the restart", TIMEOUT
+            )
             transcript = await store.transcript(user)
             assert [m["text"] for m in transcript if m["direction"] == "in"] == list(MESSAGES)
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import pytest
@@ -29,6 +28,7 @@ from bot.db.models import Broadcast, BroadcastDelivery, Seller
 from bot.db.session import make_engine, make_session_factory
 from tests.emulator.emulator import TelegramEmulator
 from tests.faults.pg_restart import RestartablePostgres, restartable_postgres
+from tests.waiting import wait_until
 
 RECIPIENTS = 200
 FIRST_CHAT = 8_300_000_001
@@ -38,17 +38,6 @@ RATE = 40
 # outcomes of its batch would only get the rows back after STALE_CLAIM (2 minutes).
 RESUME_TIMEOUT = 60.0
 TEXT = "Halo Kak, modul baru sudah bisa dibuka!"
-
-
-async def wait_until(
-    condition: Callable[[], Awaitable[bool]], what: str, timeout: float = 30.0
-) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await condition():
-        if loop.time() > deadline:
-            pytest.fail(f"{what} did not happen within {timeout:.0f}s")
-        await asyncio.sleep(0.05)
 
 
 def seed(sessions: sessionmaker[Session]) -> int:
