@@ -22,7 +22,7 @@ class Seeded:
     budi: int  # asked for a person (handoff requested), a fallback before
     dewi: int  # ongkir question, reviewed
     agus: int  # fallback, not reviewed
-    rina: int  # 👍, reviewed
+    rina: int  # 👍, reviewed; alone on her WIB day (4 days ago, >24 h from every other message)
     yusuf: int  # taken over by staff, answered the takeover reply (waiting since)
     siti_question: int  # the message id Siti gave a 👎
     budi_fallback: int
@@ -156,7 +156,7 @@ def seed_conversations(sessions: sessionmaker[Session], now: datetime | None = N
             session,
             rina,
             "tips foto produk pakai hp biar rapi",
-            ago(days=3),
+            ago(days=4),
             intent="tanya_listing_produk",
             confidence=0.95,
             feedback="up",
@@ -165,7 +165,7 @@ def seed_conversations(sessions: sessionmaker[Session], now: datetime | None = N
             session,
             rina,
             "Pakai cahaya alami dari jendela dan latar polos, Kak.",
-            ago(days=3, seconds=-2),
+            ago(days=4, seconds=-2),
             reply_to=q4,
         )
         _mark_reviewed(rina, last)

@@ -11,7 +11,7 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -140,10 +140,22 @@ async def test_inbox_filters(
     assert f"{len(expected)} percakapan" in page.text
 
 
+# WIB midnight is 17:00 UTC: seeding at fixed times on both sides of it (and just after UTC
+# midnight) keeps the date filter's test independent of the hour the suite happens to run.
+FIXED_NOWS = [
+    datetime(2026, 12, 7, 0, 30, tzinfo=UTC),
+    datetime(2026, 12, 7, 16, 59, tzinfo=UTC),
+    datetime(2026, 12, 7, 17, 1, tzinfo=UTC),
+    datetime(2026, 12, 7, 23, 59, tzinfo=UTC),
+]
+
+
+@pytest.mark.parametrize("now", FIXED_NOWS, ids=lambda now: f"{now:%H%M}UTC")
 async def test_inbox_date_range_is_in_wib_days(
-    client: httpx.AsyncClient, seeded: Seeded, dina: int
+    client: httpx.AsyncClient, sessions: sessionmaker[Session], dina: int, now: datetime
 ) -> None:
-    day = (seeded.now - timedelta(days=3)).astimezone(WIB).date()
+    seeded = seed_conversations(sessions, now=now)
+    day = (seeded.now - timedelta(days=4)).astimezone(WIB).date()
     page = await client.get("/kotak-masuk", params={"dari": str(day), "sampai": str(day)})
     assert listed(page.text) == [seeded.rina]
     empty = await client.get("/kotak-masuk", params={"dari": "", "sampai": "", "cari": ""})
