@@ -95,12 +95,28 @@ def test_held_out_set_is_never_in_the_training_data(
 
 
 def test_held_out_set_covers_every_contract_intent(held_out: dict[str, list[str]]) -> None:
-    assert sum(len(v) for v in held_out.values()) >= 300
-    assert set(held_out) == set(TOPICS) | CONVERSATION
-    assert all("/" not in intent for intent in held_out)
+    assert sum(len(v) for v in held_out.values()) >= 600
+    topics = {intent.split("/")[0] for intent in held_out}
+    assert topics == set(TOPICS) | CONVERSATION
+    per_topic: Counter[str] = Counter()
     for intent, examples in held_out.items():
-        assert len(examples) >= 10, intent
+        per_topic[intent.split("/")[0]] += len(examples)
         assert len({plain(e) for e in examples}) == len(examples), f"duplicates in {intent}"
+    assert all(count >= 10 for count in per_topic.values()), per_topic
+
+
+def test_held_out_topic_messages_carry_their_specific_answer_key(
+    training: dict[str, list[str]], held_out: dict[str, list[str]]
+) -> None:
+    """Scoring the answer, not only the topic, needs the answer key on every topic message,
+    and enough messages per answer that one mistake is not a swing of the whole figure."""
+    sub_questions = {intent for intent in training if "/" in intent}
+    for intent, examples in held_out.items():
+        if intent.split("/")[0] in TOPICS:
+            assert intent in sub_questions, f"{intent}: not a sub-question of nlu/"
+            assert len(examples) >= 5, f"{intent}: {len(examples)} held-out messages"
+    missing = sub_questions - set(held_out)
+    assert not missing, f"sub-questions without held-out messages: {sorted(missing)}"
 
 
 def test_topics_are_retrieval_intents_with_enough_sub_questions(
