@@ -1,20 +1,39 @@
 """Chargeable shipping weight from what a seller typed ("1,5kg", "30x20x10 cm").
 
 Couriers charge the greater of the actual weight and the volumetric weight
-(length x width x height / divisor), rounded up to whole kilograms. 6000 (cm^3 per kg) is the
-divisor most regular services use; some services use another one, and couriers round
-differently (some allow a tolerance before rounding up), so the reply always says so and
-points to the courier's own terms.
+(length x width x height / divisor), rounded up to whole kilograms. When the seller names a
+courier whose divisor a source confirms (COURIER_DIVISORS), that divisor is used and named;
+otherwise 6000 (cm^3 per kg), the divisor most regular services use, with a caveat. Couriers
+also round differently (some allow a tolerance before rounding up), so the reply always says so
+and points to the courier's own terms.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Final
 
 DEFAULT_DIVISOR: Final = 6000
+# Volumetric divisors (cm^3 per kg) of couriers whose divisor a source confirms. Sources: the
+# project fact sheet (/work/shared/facts/factsheet.md, "2. Shipping costs", compiled Nov 2026):
+#   JNE 6000            jnebrebes.blogspot.com (JNE agent, 2013); teknobgt.com
+#   Pos Indonesia 6000  suryodiningratan.com (Pos Indonesia outlet)
+#   J&T Cargo 5000      kurirpedia.com
+# Not listed on purpose: J&T Express (divisor not confirmed), SiCepat and AnterAja (not found),
+# and every other courier. Those get DEFAULT_DIVISOR and the "check the courier" caveat.
+# Keys are the canonical `kurir` entity values (nlu/kurir.yml synonyms).
+COURIER_DIVISORS: Final[Mapping[str, int]] = MappingProxyType(
+    {"JNE": 6000, "Pos Indonesia": 6000, "J&T Cargo": 5000}
+)
+# The `kurir` entity may hold only "J&T" of "j&t cargo"; the word "cargo"/"kargo" in the
+# message then means the cargo service.
+JNT_EXPRESS: Final = "J&T Express"
+JNT_CARGO: Final = "J&T Cargo"
+_CARGO_WORD = re.compile(r"\b[ck]argo\b", re.IGNORECASE)
 # Example tolerance shown to sellers as "misalnya": an excess up to this many kg over a whole
 # kilogram is not rounded up. Couriers set their own; the reply labels it as an example.
 EXAMPLE_TOLERANCE_KG: Final = 0.3
@@ -102,6 +121,44 @@ def parse_dimensions(text: str) -> Dimensions | None:
     return Dimensions(*sides)
 
 
+@dataclass(frozen=True)
+class Divisor:
+    """The volumetric divisor for a calculation and the courier it belongs to."""
+
+    value: int
+    courier: str | None  # canonical courier name the seller gave, None when none was named
+    confirmed: bool  # True when a source gives this courier's divisor (COURIER_DIVISORS)
+
+
+def _canonical(courier: str) -> str:
+    """The COURIER_DIVISORS / nlu synonym spelling of a courier, whatever its case."""
+    wanted = courier.strip().casefold()
+    for name in (*COURIER_DIVISORS, JNT_EXPRESS):
+        if name.casefold() == wanted:
+            return name
+    return courier.strip()
+
+
+def courier_divisor(couriers: Iterable[str], texts: Iterable[str] = ()) -> Divisor:
+    """The divisor for the first courier named in `couriers` (`kurir` entity values).
+
+    J&T with "cargo"/"kargo" in one of `texts` (the seller's messages) is J&T Cargo. A courier
+    without a confirmed divisor, or no courier, gets DEFAULT_DIVISOR unconfirmed.
+    """
+    named = next((c for c in couriers if c and c.strip()), None)
+    if named is None:
+        return Divisor(DEFAULT_DIVISOR, None, confirmed=False)
+    courier = _canonical(named)
+    if courier.casefold() in {"j&t", JNT_EXPRESS.casefold()} and any(
+        _CARGO_WORD.search(text or "") for text in texts
+    ):
+        courier = JNT_CARGO
+    divisor = COURIER_DIVISORS.get(courier)
+    if divisor is None:
+        return Divisor(DEFAULT_DIVISOR, courier, confirmed=False)
+    return Divisor(divisor, courier, confirmed=True)
+
+
 def volumetric_kg(dimensions: Dimensions, divisor: int = DEFAULT_DIVISOR) -> float:
     return dimensions.volume_cm3 / divisor
 
@@ -152,11 +209,41 @@ def format_number(value: float, decimals: int = 2) -> str:
     return text.replace(".", ",")
 
 
-def explain(result: ChargeableWeight, dimensions: Dimensions, weight: Weight) -> str:
+def divisor_note(divisor: Divisor) -> str:
+    """Which divisor was used and why; a caveat whenever no source confirms it."""
+    if divisor.confirmed:
+        return (
+            f"Menurut sumber yang saya punya, {divisor.courier} memakai pembagi {divisor.value} "
+            "untuk berat volume. Ketentuannya bisa berubah, jadi cek juga di situs resmi "
+            f"{divisor.courier}."
+        )
+    if divisor.courier:
+        return (
+            f"Pembagi berat volume {divisor.courier} belum bisa saya pastikan, jadi saya pakai "
+            f"pembagi umum {divisor.value}. Ada layanan (misalnya kargo) yang memakai pembagi "
+            f"lain, jadi cek ketentuan kurir {divisor.courier} untuk layanan yang Kakak pakai."
+        )
+    return (
+        f"Pembagi {divisor.value} umum dipakai layanan reguler. Ada layanan (misalnya kargo) "
+        "yang memakai pembagi lain, jadi cek ketentuan kurir pilihan Kakak. Tulis nama kurirnya "
+        "bersama berat dan ukuran (misalnya: JNE 2 kg 30x20x10) supaya pembaginya saya "
+        "sesuaikan."
+    )
+
+
+def explain(
+    result: ChargeableWeight,
+    dimensions: Dimensions,
+    weight: Weight,
+    divisor: Divisor | None = None,
+) -> str:
     """The seller-facing explanation, in short Indonesian sentences."""
+    divisor = divisor or Divisor(result.divisor, None, confirmed=False)
     d = dimensions
     lines = [
-        "Hitungan berat ongkirnya, Kak 📦",
+        f"Hitungan berat ongkir {divisor.courier}, Kak 📦"
+        if divisor.courier
+        else "Hitungan berat ongkirnya, Kak 📦",
         f"• Berat asli: {format_number(result.actual_kg)} kg"
         + (" (saya anggap satuannya begitu)" if weight.assumed_unit else ""),
         f"• Berat volume: {format_number(d.length_cm, 1)} × {format_number(d.width_cm, 1)} × "
@@ -172,10 +259,7 @@ def explain(result: ChargeableWeight, dimensions: Dimensions, weight: Weight) ->
             f"sampai {format_number(EXAMPLE_TOLERANCE_KG)} kg tidak dihitung), jadi bisa "
             f"saja ditagih {result.billed_kg_with_example_tolerance} kg."
         )
-    lines.append(
-        f"Pembagi {result.divisor} umum dipakai layanan reguler. Ada layanan (misalnya kargo) "
-        "yang memakai pembagi lain, jadi cek ketentuan kurir pilihan Kakak."
-    )
+    lines.append(divisor_note(divisor))
     if result.volumetric_wins:
         lines.append("Tips: pakai kardus yang pas dengan barang supaya berat volumenya turun.")
     return "\n".join(lines)

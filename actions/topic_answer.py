@@ -8,7 +8,9 @@ renders it, which applies the platform-specific variant when the seller named a 
 Every answer ends with the topic's training-module button and "Tanya lagi".
 
 An ongkir question that gives the parcel's weight and size gets the chargeable-weight
-calculation; one that gives only one of them starts a form that asks for the other.
+calculation; one that gives only one of them starts a form that asks for the other. A courier the
+seller named (`kurir` entity) in the question or in the form's answers picks the volumetric
+divisor (actions/chargeable_weight.py, COURIER_DIVISORS).
 """
 
 # rasa_sdk ships no type information, so its base classes are `Any` to mypy.
@@ -24,13 +26,21 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import Action, Tracker
 from rasa_sdk.types import DomainDict
 
-from actions.chargeable_weight import chargeable_weight, explain, parse_dimensions, parse_weight
+from actions.chargeable_weight import (
+    Divisor,
+    chargeable_weight,
+    courier_divisor,
+    explain,
+    parse_dimensions,
+    parse_weight,
+)
 from actions.labels import TANYA_LAGI, TOPIC_LABELS, Button, button, module_button
 from actions.route import route_from, route_text
 
 ONGKIR: Final = "tanya_ongkir"
 BERAT: Final = "berat"
 DIMENSI: Final = "dimensi"
+KURIR: Final = "kurir"
 HITUNG_BERAT_FORM: Final = "hitung_berat_form"
 # Sub-questions about weight: only these start the form when a size is half given.
 WEIGHT_SUBS: Final = frozenset({"hitung_berat", "berat_volume"})
@@ -78,17 +88,47 @@ def reset_sizes() -> list[dict[str, Any]]:
     return [SlotSet(BERAT, None), SlotSet(DIMENSI, None)]
 
 
+def divisor_from_messages(messages: Iterable[Mapping[str, Any]]) -> Divisor:
+    """The divisor for the first courier named in `messages` (newest first)."""
+    texts: list[str] = []
+    couriers: list[str] = []
+    for message in messages:
+        texts.append(str(message.get("text") or ""))
+        couriers += entity_values(message.get("entities"), KURIR)
+    return courier_divisor(couriers, texts)
+
+
+def form_messages(tracker: Tracker) -> list[Mapping[str, Any]]:
+    """The seller's messages of this calculation, newest first: the form's answers and the
+    question that started the form (the user message just before the form became active)."""
+    messages: list[Mapping[str, Any]] = [tracker.latest_message or {}]
+    form_started = False
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "active_loop" and event.get("name") == HITUNG_BERAT_FORM:
+            form_started = True
+        elif event.get("event") == "user":
+            parsed = event.get("parse_data") or {}
+            messages.append({"text": event.get("text"), "entities": parsed.get("entities")})
+            if form_started:
+                break
+    return messages
+
+
 def utter_chargeable_weight(
-    dispatcher: CollectingDispatcher, weight_text: str, dimensions_text: str
+    dispatcher: CollectingDispatcher,
+    weight_text: str,
+    dimensions_text: str,
+    divisor: Divisor | None = None,
 ) -> bool:
     """Sends the calculation; False when either value cannot be read."""
     weight = parse_weight(weight_text)
     dimensions = parse_dimensions(dimensions_text)
     if weight is None or dimensions is None:
         return False
-    result = chargeable_weight(weight, dimensions)
+    divisor = divisor or courier_divisor(())
+    result = chargeable_weight(weight, dimensions, divisor.value)
     dispatcher.utter_message(
-        text=explain(result, dimensions, weight), buttons=answer_buttons(ONGKIR)
+        text=explain(result, dimensions, weight, divisor), buttons=answer_buttons(ONGKIR)
     )
     return True
 
@@ -115,7 +155,12 @@ class ActionJawabTopik(Action):
             entities = message.get("entities")
             weights = entity_values(entities, BERAT)
             sizes = entity_values(entities, DIMENSI)
-            if weights and sizes and utter_chargeable_weight(dispatcher, weights[0], sizes[0]):
+            divisor = divisor_from_messages([message])
+            if (
+                weights
+                and sizes
+                and utter_chargeable_weight(dispatcher, weights[0], sizes[0], divisor)
+            ):
                 return reset_sizes()
             if sizes or (weights and sub_question(response) in WEIGHT_SUBS):
                 return [FollowupAction(HITUNG_BERAT_FORM)]
@@ -143,6 +188,7 @@ class ActionHitungBerat(Action):
     ) -> list[dict[str, Any]]:
         weight = tracker.get_slot(BERAT)
         sizes = tracker.get_slot(DIMENSI)
-        if not utter_chargeable_weight(dispatcher, str(weight or ""), str(sizes or "")):
+        divisor = divisor_from_messages(form_messages(tracker))
+        if not utter_chargeable_weight(dispatcher, str(weight or ""), str(sizes or ""), divisor):
             dispatcher.utter_message(response="utter_hitung_berat_gagal")
         return reset_sizes()

@@ -11,7 +11,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import Action, Tracker
 
 from actions.chargeable_weight import (
+    COURIER_DIVISORS,
+    DEFAULT_DIVISOR,
     chargeable_weight,
+    courier_divisor,
     explain,
     format_number,
     parse_dimensions,
@@ -24,13 +27,17 @@ from actions.topic_answer import ActionHitungBerat, ActionJawabTopik, chosen_res
 from actions.weight_form import ValidateHitungBeratForm
 
 
-def tracker(latest: dict[str, Any], slots: dict[str, Any] | None = None) -> Tracker:
+def tracker(
+    latest: dict[str, Any],
+    slots: dict[str, Any] | None = None,
+    events: list[dict[str, Any]] | None = None,
+) -> Tracker:
     return Tracker.from_dict(
         {
             "sender_id": "7000000001",
             "slots": slots or {},
             "latest_message": latest,
-            "events": [],
+            "events": events or [],
             "paused": False,
             "followup_action": None,
             "active_loop": {},
@@ -40,10 +47,13 @@ def tracker(latest: dict[str, Any], slots: dict[str, Any] | None = None) -> Trac
 
 
 async def run(
-    action: Action, latest: dict[str, Any], slots: dict[str, Any] | None = None
+    action: Action,
+    latest: dict[str, Any],
+    slots: dict[str, Any] | None = None,
+    history: list[dict[str, Any]] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     dispatcher = CollectingDispatcher()
-    events = await action.run(dispatcher, tracker(latest, slots), {})
+    events = await action.run(dispatcher, tracker(latest, slots, history), {})
     return dispatcher.messages, events
 
 
@@ -151,6 +161,95 @@ async def test_ongkir_with_weight_and_size_gets_the_calculation() -> None:
     assert "cek ketentuan kurir" in answer["text"]
     assert answer["buttons"][0]["payload"] == '/lihat_modul{"topik":"ongkir"}'
     assert events == [SlotSet("berat", None), SlotSet("dimensi", None)]
+
+
+# The courier's volumetric divisor: JNE 6000, J&T Cargo 5000 (fact sheet), others 6000 + caveat.
+
+
+async def test_jne_uses_jne_divisor_6000_and_names_it() -> None:
+    latest = message(
+        "tanya_ongkir",
+        "kirim pakai jne 2 kg ukuran 50x40x30 brp kg",
+        [entity("kurir", "JNE"), entity("berat", "2 kg"), entity("dimensi", "50x40x30")],
+        response_selector=selector(("tanya_ongkir/hitung_berat", 0.9)),
+    )
+    [answer], _ = await run(ActionJawabTopik(), latest)
+    assert "50 × 40 × 30 ÷ 6000 = 10 kg" in answer["text"]
+    assert "ditagih 10 kg" in answer["text"]
+    assert "JNE memakai pembagi 6000" in answer["text"]
+    assert "belum bisa saya pastikan" not in answer["text"]
+
+
+async def test_jnt_cargo_uses_5000_even_when_the_entity_is_only_jnt() -> None:
+    latest = message(
+        "tanya_ongkir",
+        "kirim j&t cargo 2 kg 50x40x30 kena brp kg",
+        # The extractor may capture only "j&t" (synonym J&T Express): "cargo" in the text decides.
+        [entity("kurir", "J&T Express"), entity("berat", "2 kg"), entity("dimensi", "50x40x30")],
+        response_selector=selector(("tanya_ongkir/hitung_berat", 0.9)),
+    )
+    [answer], _ = await run(ActionJawabTopik(), latest)
+    assert "50 × 40 × 30 ÷ 5000 = 12 kg" in answer["text"]
+    assert "ditagih 12 kg" in answer["text"]
+    assert "J&T Cargo memakai pembagi 5000" in answer["text"]
+
+
+async def test_unknown_courier_gets_6000_with_the_caveat() -> None:
+    latest = message(
+        "tanya_ongkir",
+        "pake sicepat 2 kg 50x40x30 brp kg",
+        [entity("kurir", "SiCepat"), entity("berat", "2 kg"), entity("dimensi", "50x40x30")],
+        response_selector=selector(("tanya_ongkir/hitung_berat", 0.9)),
+    )
+    [answer], _ = await run(ActionJawabTopik(), latest)
+    assert "50 × 40 × 30 ÷ 6000 = 10 kg" in answer["text"]
+    assert "Pembagi berat volume SiCepat belum bisa saya pastikan" in answer["text"]
+    assert "cek ketentuan kurir" in answer["text"]
+
+
+async def test_the_form_uses_the_courier_named_in_the_question_that_started_it() -> None:
+    events = [
+        {
+            "event": "user",
+            "text": "ongkir jnt cargo 50x40x30 brp",
+            "parse_data": {
+                "intent": {"name": "tanya_ongkir"},
+                "entities": [entity("kurir", "J&T Cargo"), entity("dimensi", "50x40x30")],
+            },
+        },
+        {"event": "action", "name": "action_jawab_topik"},
+        {"event": "action", "name": "hitung_berat_form"},
+        {"event": "active_loop", "name": "hitung_berat_form"},
+        {"event": "user", "text": "2 kg", "parse_data": {"entities": []}},
+    ]
+    [answer], _ = await run(
+        ActionHitungBerat(),
+        message("tanya_ongkir", "2 kg"),
+        {"berat": "2 kg", "dimensi": "50x40x30"},
+        events,
+    )
+    assert "÷ 5000 = 12 kg" in answer["text"] and "J&T Cargo" in answer["text"]
+
+
+@pytest.mark.parametrize(
+    ("couriers", "text", "expected"),
+    [
+        (["JNE"], "", ("JNE", 6000, True)),
+        (["jne"], "", ("JNE", 6000, True)),
+        (["Pos Indonesia"], "", ("Pos Indonesia", 6000, True)),
+        (["J&T Cargo"], "", ("J&T Cargo", 5000, True)),
+        (["J&T Express"], "jnt kargo", ("J&T Cargo", 5000, True)),
+        (["J&T Express"], "j&t biasa", ("J&T Express", DEFAULT_DIVISOR, False)),
+        (["AnterAja"], "", ("AnterAja", DEFAULT_DIVISOR, False)),
+        ([], "kargo", (None, DEFAULT_DIVISOR, False)),
+    ],
+)
+def test_courier_divisor_table(
+    couriers: list[str], text: str, expected: tuple[str | None, int, bool]
+) -> None:
+    chosen = courier_divisor(couriers, [text])
+    assert (chosen.courier, chosen.value, chosen.confirmed) == expected
+    assert set(COURIER_DIVISORS) == {"JNE", "Pos Indonesia", "J&T Cargo"}
 
 
 @pytest.mark.parametrize(
