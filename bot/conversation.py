@@ -38,6 +38,10 @@ PAYLOAD_PATTERN = re.compile(
 # menu sends `nlu_fallback`: the seller says the bot has not understood yet.
 DEFAULT_INTENTS = frozenset({"nlu_fallback"})
 _HAS_WORD = re.compile(r"\w", re.UNICODE)
+# Both names answer with what the assistant can do: /bantuan is the one in the menu, /help the
+# one sellers (and Telegram's own conventions) try first. Shared by the Telegram and terminal
+# front ends so neither can drift into sending these to the NLU.
+HELP_COMMANDS = frozenset({"bantuan", "help"})
 
 
 @dataclass(frozen=True)
@@ -187,6 +191,24 @@ class Assistant:
         if self.learning is not None:
             turn.messages.extend(await self.learning.onboarding_invitation(who))
         return turn
+
+    async def handle_help(
+        self, who: SellerIdentity, command: str, *, telegram_message_id: int | None
+    ) -> Turn:
+        """/bantuan and /help: a fixed overview, answered locally. It needs no NLU, so it also
+        works while Rasa restarts and during a handoff (like /modul), when a lost seller needs it
+        most; its buttons then behave as they do anywhere else."""
+        incoming_id = await self.store.record_incoming(
+            who, kind="command", text=command, telegram_message_id=telegram_message_id
+        )
+        await self.store.finish_incoming(incoming_id, status="help")
+        return Turn(
+            incoming_id,
+            [
+                OutgoingMessage(text=texts.HELP_QUESTIONS),
+                OutgoingMessage(text=texts.HELP_MORE, buttons=texts.HELP_BUTTONS),
+            ],
+        )
 
     async def handle_privacy_command(
         self, who: SellerIdentity, command: str, *, telegram_message_id: int | None

@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.compose.flow import Content
-from bot.conversation import Assistant, Turn
+from bot.conversation import HELP_COMMANDS, Assistant, Turn
 from bot.delivery import deliver_turn
 from bot.learning.callbacks import LearningAction
 from bot.store import SellerIdentity
@@ -26,8 +26,8 @@ from bot.webhook.worker import report_error
 log = logging.getLogger(__name__)
 
 # Slash commands that are shortcuts for a Rasa intent; anything else gets a help reply.
+# (/bantuan and /help are answered locally: conversation.HELP_COMMANDS.)
 COMMAND_PAYLOADS: dict[str, str] = {
-    "bantuan": "/tanya_lagi",
     "cod": "/tanya_cod",
     "ongkir": "/tanya_ongkir",
 }
@@ -98,7 +98,11 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     command = message.text.split()[0].split("@")[0]
     name = command.lstrip("/").lower()
     async with chat_lock(who.chat_id):
-        if name == "idsaya":
+        if name in HELP_COMMANDS:
+            turn = await assistant_of(context).handle_help(
+                who, command, telegram_message_id=message.message_id
+            )
+        elif name == "idsaya":
             turn = await assistant_of(context).handle_whoami(
                 who, command, telegram_message_id=message.message_id
             )

@@ -35,7 +35,7 @@ READY_LINE = "AKAR bot ready"
 
 BOT_COMMANDS = [
     BotCommand("start", "Mulai dan lihat sapaan"),
-    BotCommand("bantuan", "Apa saja yang bisa ditanyakan"),
+    BotCommand("bantuan", "Apa saja yang bisa saya bantu"),  # /help answers too, unlisted
     BotCommand("modul", "Lihat modul pelatihan AKAR"),
     BotCommand("lanjut", "Lanjutkan pelajaran terakhir"),
     BotCommand("progres", "Lihat progres belajar"),

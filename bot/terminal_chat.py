@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.config import Settings
-from bot.conversation import Assistant, Turn
+from bot.conversation import HELP_COMMANDS, Assistant, Turn
 from bot.rendering import Button
 from bot.runtime import build_assistant
 from bot.store import SellerIdentity
@@ -75,6 +75,8 @@ async def chat_session(
         choice = line.strip()
         if choice.isdigit() and 1 <= int(choice) <= len(buttons):
             turn = await assistant.handle_button(who, buttons[int(choice) - 1].payload)
+        elif choice.startswith("/") and choice[1:].lower() in HELP_COMMANDS:
+            turn = await assistant.handle_help(who, choice, telegram_message_id=None)
         elif choice.lower() in PRIVACY_COMMANDS:
             turn = await assistant.handle_privacy_command(who, choice, telegram_message_id=None)
         else:

@@ -7,10 +7,47 @@ sees (stickers, photos, over-long text, stale buttons) and for outages.
 from __future__ import annotations
 
 from bot.rendering import Button
+from bot.support import texts as support_texts
 
 TOPIC_BUTTONS: tuple[tuple[Button, ...], ...] = (
     (Button("Soal COD", "/tanya_cod"), Button("Soal ongkir", "/tanya_ongkir")),
     (Button("Toko sepi", "/tanya_algoritma"), Button("Lihat modul", "/lihat_modul")),
+)
+
+# /bantuan and /help: what the assistant can do, answered locally (no NLU), so it works while
+# Rasa restarts and during a handoff. Two bubbles: the topics (a seller's usual first need,
+# kept under 400 characters so it fits a phone screen) and then the commands. Only commands
+# in the menu (bot/telegram_app.py BOT_COMMANDS) are named; tests/test_help.py checks that.
+HELP_QUESTIONS = (
+    "Halo, Kak! 👋 Saya asisten AKAR untuk jualan online.\n\n"
+    "Kakak bisa langsung ketik pertanyaannya. Misalnya soal:\n"
+    "• COD dan ongkir\n"
+    "• toko sepi (algoritma)\n"
+    "• listing produk, harga, dan promosi\n"
+    "• pembayaran, retur & komplain\n"
+    "• keamanan akun\n"
+    "• aturan & pajak\n"
+    "• buka toko dan program AKAR\n\n"
+    'Contoh: "cara aktifkan COD".'
+)
+HELP_MORE = (
+    "Kakak juga bisa belajar di sini:\n"
+    "/modul – modul pelatihan AKAR\n"
+    "/lanjut – lanjutkan pelajaran terakhir\n"
+    "/progres – lihat progres belajar\n"
+    "Selesaikan semua pelajaran dan kuis satu modul, Kakak dapat sertifikat 🎓\n\n"
+    "Lainnya:\n"
+    "/profil – lihat atau ubah profil\n"
+    "/privasi – data apa yang kami simpan\n"
+    "/hapusdata – hapus data Kakak\n"
+    "/berhenti – berhenti terima siaran\n\n"
+    'Mau dibantu orang? Tekan "Minta bantuan tim" atau ketik "hubungi tim".'
+)
+# Existing payloads only: /tanya_lagi is Rasa's topic menu with examples, k:0 the module
+# catalogue (as /modul), /minta_bantuan_manusia the handoff (as typing "hubungi tim").
+HELP_BUTTONS: tuple[tuple[Button, ...], ...] = (
+    (Button("Contoh pertanyaan", support_texts.ASK_AGAIN.payload), support_texts.MODULES),
+    (support_texts.ASK_TEAM,),
 )
 
 SERVICE_DOWN = (

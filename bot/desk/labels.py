@@ -39,6 +39,7 @@ STATUS_NAMES: Final = {
     "learning": "menu belajar",
     "profile": "profil",
     "whoami": "cek ID Telegram (/idsaya)",
+    "help": "daftar bantuan (/bantuan, /help)",
     "opted_out": "berhenti terima siaran (/berhenti)",
     "opted_in": "terima siaran lagi (/mulai)",
     "compose": "pelatih menyusun siaran",

@@ -35,6 +35,39 @@ async def test_commands_are_registered_in_indonesian(bot: RunningBot) -> None:
     assert "modul" in str(call)
 
 
+@pytest.mark.parametrize("command", ["/help", "/bantuan", "/help@akar_test_bot"])
+async def test_help_and_bantuan_say_what_the_assistant_can_do(
+    bot: RunningBot, user_id: int, command: str
+) -> None:
+    """Issue #14 point 5: not the NLU fallback, not "unknown command", but the overview."""
+    bot.emulator.inject_command(user_id, command)
+    sent = await bot.reply(user_id)
+    shown = "\n".join(s.text or "" for s in sent)
+    assert "COD" in shown and "/modul" in shown and "/progres" in shown
+    assert len(sent[0].text or "") <= 400
+    for not_help in (texts.UNKNOWN_COMMAND, texts.SERVICE_DOWN, texts.STALE_BUTTON):
+        assert not_help not in shown
+    assert "/nlu_fallback" not in button_payloads(sent[-1])
+    [incoming] = await bot.incoming(user_id)
+    assert (incoming["kind"], incoming["delivery_status"]) == ("command", "help")
+    assert incoming["intent"] is None  # answered without asking the NLU
+
+
+async def test_help_buttons_open_the_topics_and_the_modules(bot: RunningBot, user_id: int) -> None:
+    bot.emulator.inject_command(user_id, "/bantuan")
+    help_message = (await bot.reply(user_id))[-1]
+    payloads = button_payloads(help_message)
+    assert payloads == [b.payload for row in texts.HELP_BUTTONS for b in row]
+
+    bot.emulator.inject_callback(user_id, "/tanya_lagi", message_id=help_message.message_id)
+    topics = await bot.reply(user_id)
+    assert "/tanya_cod" in button_payloads(topics[-1])
+
+    bot.emulator.inject_callback(user_id, "k:0", message_id=help_message.message_id)
+    [catalogue] = await bot.reply(user_id)
+    assert (catalogue.text or "").startswith("📚 Modul belajar AKAR")
+
+
 @pytest.mark.parametrize(("question", "intent"), QUESTIONS)
 async def test_seller_question_is_answered_and_stored(
     bot: RunningBot, user_id: int, question: str, intent: str

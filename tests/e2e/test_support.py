@@ -213,6 +213,9 @@ async def test_handoff_pause_staff_reply_and_hand_back(
     bot.emulator.inject_command(user_id, "/modul")
     catalogue = await bot.reply(user_id)
     assert catalogue[0].text and "Modul" in catalogue[0].text
+    bot.emulator.inject_command(user_id, "/bantuan")  # so does the overview: no NLU needed
+    overview = await bot.reply(user_id)
+    assert [m.text for m in overview] == [bot_texts.HELP_QUESTIONS, bot_texts.HELP_MORE]
     [waiting] = await press(bot, user_id, "/tanya_cod")
     assert waiting.text == texts.HANDOFF_WAITING and payloads(waiting) == ["h:bot"]
 
