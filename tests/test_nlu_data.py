@@ -170,3 +170,38 @@ def test_platform_variants_only_use_known_platform_values(responses: dict[str, A
                 assert condition["name"] == "platform" and condition["value"] in allowed, name
                 used[condition["value"]] += 1
     assert used, "no platform-specific answer at all"
+
+
+def test_every_answer_has_a_short_title_unique_within_its_topic(
+    responses: dict[str, Any],
+) -> None:
+    """Titles label the "which did you mean?" buttons, so each answer of a topic needs its own.
+
+    The title lives in the default (unconditioned, first) variation's metadata only, so a
+    platform variant can never show a different label for the same answer.
+    """
+    titles: dict[str, dict[str, str]] = defaultdict(dict)
+    for name, variations in responses.items():
+        if not (name.startswith("utter_tanya_") and "/" in name):
+            continue
+        first, *others = variations
+        assert not first.get("condition"), f"{name}: the first variation must be the default"
+        metadata = first.get("metadata")
+        assert isinstance(metadata, dict), f"{name}: the first variation has no metadata"
+        title = metadata.get("judul")
+        assert isinstance(title, str), f"{name}: metadata.judul must be a string, got {title!r}"
+        assert 1 <= len(title) <= 32, f"{name}: judul {title!r} has {len(title)} characters"
+        for variation in others:
+            extra = variation.get("metadata")
+            assert not (isinstance(extra, dict) and "judul" in extra), (
+                f"{name}: only the first variation may carry a judul"
+            )
+        topic = name.partition("/")[0]
+        titles[topic][name] = title
+    assert titles, "no utter_tanya_*/* answers found"
+    for topic, named in titles.items():
+        seen: dict[str, str] = {}
+        for name, title in named.items():
+            key = " ".join(title.casefold().split())
+            assert key not in seen, f"{topic}: {seen.get(key)} and {name} share the judul {title!r}"
+            seen[key] = name
