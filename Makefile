@@ -115,23 +115,47 @@ test-component: $(STAMPS)/venv-rasa
 	$(VENV_RASA)/bin/python -m pytest -q -p no:cacheprovider tests/rasa_component
 
 # --- NLU evaluation ------------------------------------------------------------------------------
-# CI's safety floor: the trained model on the held-out set (tests/nlu/). The targets (macro-F1
-# 0.92 etc.) are benchmarks reported by `make eval`, not timed tests.
-NLU_FLOOR ?= 0.85
+# CI's safety floors: the trained model on the held-out set (tests/nlu/), topic macro-F1 and
+# specific-answer accuracy. Generous on purpose (measured: 0.94 and 0.88); the targets are
+# benchmarks reported by `make eval`, not tests. The DIET + ResponseSelector pipeline this
+# replaced scored 0.73 on answers and would fail here.
+NLU_FLOOR ?= 0.90
+ANSWER_FLOOR ?= 0.82
 eval-floor: train
-	$(VENV_RASA)/bin/python tools/evaluate_nlu.py --model models/akar.tar.gz --name ci --min-macro-f1 $(NLU_FLOOR)
+	$(VENV_RASA)/bin/python tools/evaluate_nlu.py --model models/akar.tar.gz --name ci \
+		--min-macro-f1 $(NLU_FLOOR) --min-answer-top1 $(ANSWER_FLOOR)
 
-# The full, reproducible evaluation: a fresh timed training from nlu/, the held-out set, a seeded
-# perturbed copy of it, and 5-fold cross-validation. Report: results/eval/REPORT.md.
+# The full, reproducible evaluation, side by side in one run on the same data and machine
+# (issue #14): this pipeline (a fresh, timed `rasa train` from nlu/), the TF-IDF + logistic
+# regression baseline and Rasa's default config, each on the held-out set (tests/nlu/) and a
+# seeded perturbed copy of it, then 5-fold cross-validation of the pipeline and the baseline on
+# the same folds. RASA_MAX_CACHE_SIZE=0: no component is taken from Rasa's training cache, so
+# the training times are real. Report: results/eval/REPORT.md (~15 min on 2 cores).
+EVAL := results/eval
+EVAL_RASA := RASA_MAX_CACHE_SIZE=0 $(VENV_RASA)/bin/python tools/timed.py
 eval: setup
-	rm -rf results/eval && mkdir -p results/eval
-	$(VENV_RASA)/bin/python tools/timed.py results/eval/train_seconds.txt -- \
-		$(RASA) train --skip-validation --data nlu stories --config config.yml --domain domain --out results/eval/model --fixed-model-name eval --force --quiet
-	$(VENV_RASA)/bin/python tools/evaluate_nlu.py --model results/eval/model/eval.tar.gz --data tests/nlu/test_nlu.yml --name heldout
-	$(PY) tools/perturb_nlu.py tests/nlu/test_nlu.yml results/eval/perturbed.yml --seed 13
-	$(VENV_RASA)/bin/python tools/evaluate_nlu.py --model results/eval/model/eval.tar.gz --data results/eval/perturbed.yml --name perturbed
-	$(RASA) test nlu --nlu nlu --config config.yml --domain domain --cross-validation --folds 5 --out results/eval/cv
-	$(PY) tools/eval_report.py results/eval
+	rm -rf $(EVAL) && mkdir -p $(EVAL)
+	$(PY) tools/perturb_nlu.py tests/nlu/test_nlu.yml $(EVAL)/perturbed.yml --seed 13
+	$(EVAL_RASA) $(EVAL)/pipeline-train_seconds.txt -- $(RASA) train --skip-validation \
+		--data nlu stories --config config.yml --domain domain --out $(EVAL)/pipeline-model \
+		--fixed-model-name eval --force --quiet
+	for set in heldout perturbed; do \
+		data=$$([ $$set = heldout ] && echo tests/nlu/test_nlu.yml || echo $(EVAL)/perturbed.yml); \
+		$(VENV_RASA)/bin/python tools/evaluate_nlu.py --model $(EVAL)/pipeline-model/eval.tar.gz \
+			--data $$data --name pipeline-$$set --out $(EVAL) || exit 1; done
+	$(VENV_RASA)/bin/python tools/baseline_nlu.py --train nlu \
+		--data tests/nlu/test_nlu.yml $(EVAL)/perturbed.yml \
+		--name baseline-heldout baseline-perturbed --out $(EVAL)
+	$(EVAL_RASA) $(EVAL)/rasa-default-train_seconds.txt -- $(RASA) train nlu --nlu nlu \
+		--config tools/eval_configs/rasa_default.yml --domain domain \
+		--out $(EVAL)/rasa-default-model --fixed-model-name eval --quiet
+	for set in heldout perturbed; do \
+		data=$$([ $$set = heldout ] && echo tests/nlu/test_nlu.yml || echo $(EVAL)/perturbed.yml); \
+		$(VENV_RASA)/bin/python tools/evaluate_nlu.py --model $(EVAL)/rasa-default-model/eval.tar.gz \
+			--data $$data --name rasa-default-$$set --out $(EVAL) || exit 1; done
+	RASA_MAX_CACHE_SIZE=0 $(VENV_RASA)/bin/python tools/cross_validate_nlu.py --config config.yml \
+		--folds 5 --out $(EVAL)/cv
+	$(PY) tools/eval_report.py $(EVAL)
 
 test-unit: $(STAMPS)/venv $(STAMPS)/chromium $(STAMPS)/redis-server
 	$(PY) -m pytest -m "not e2e" -q

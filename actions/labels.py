@@ -50,6 +50,23 @@ def button(title: str, intent: str) -> Button:
     return {"title": title, "payload": payload}
 
 
+# A clarifying button shows an answer's title (metadata.judul, <= 32 characters) on a row of
+# its own, so it may be longer than two-per-row buttons.
+MAX_CHOICE_TITLE_CHARS: Final = 32
+
+
+def answer_choice_button(key: str, title: str) -> Button:
+    """A "Maksud Kakak yang mana?" choice: `tanya_cod/paket_ditolak` ->
+    `/tanya_cod{"jawaban":"paket_ditolak"}`, which answers that question without asking again."""
+    intent, _, sub = key.partition("/")
+    payload = f'/{intent}{{"jawaban":"{sub}"}}'
+    if not sub or len(payload.encode("utf-8")) > MAX_PAYLOAD_BYTES:
+        raise ValueError(f"payload {payload!r} is not a choice within {MAX_PAYLOAD_BYTES} bytes")
+    if len(title) > MAX_CHOICE_TITLE_CHARS:
+        raise ValueError(f"choice title {title!r} exceeds {MAX_CHOICE_TITLE_CHARS} characters")
+    return {"title": title, "payload": payload}
+
+
 def topic_button(intent: str) -> Button:
     """The button for a topic intent, titled with its seller-facing label."""
     return button(TOPIC_LABELS[intent], intent)

@@ -1,11 +1,17 @@
-"""Answers a topic question with the specific answer the ResponseSelector chose.
+"""Answers a topic question with the specific answer the NLU ranked best inside its topic.
 
-Topic intents are retrieval intents (`tanya_cod/aktifkan`, ...): DIET decides the topic, the
-ResponseSelector the sub-question. One ResponseSelector serves every topic, so its single best
-answer may belong to another topic than DIET's; this action takes the best-ranked answer inside
-DIET's topic instead, so the seller never gets a COD answer to an ongkir question. Rasa's NLG
-renders it, which applies the platform-specific variant when the seller named a platform.
-Every answer ends with the topic's training-module button and "Tanya lagi".
+Topic intents are retrieval intents (`tanya_cod/aktifkan`, ...). The NLU
+(akar_nlu/answer_classifier.py) names the topic and ranks every specific answer in
+`response_selector`; this action takes the best-ranked answer inside the chosen topic, so the
+seller never gets a COD answer to an ongkir question. Rasa's NLG renders it, which applies the
+platform-specific variant when the seller named a platform. Every answer ends with the topic's
+training-module button and "Tanya lagi".
+
+When the best two answers inside the topic are close (the runner-up has at least
+CLARIFY_RATIO of the best one's probability), a guess would often be wrong, so the seller is
+asked "Maksud Kakak yang mana?" with two or three buttons, each titled with its answer's
+`metadata.judul` from the domain. A button's payload names the answer
+(`/tanya_cod{"jawaban":"paket_ditolak"}`), which is then sent without asking again.
 
 An ongkir question that gives the parcel's weight and size gets the chargeable-weight
 calculation; one that gives only one of them starts a form that asks for the other. A courier the
@@ -34,7 +40,14 @@ from actions.chargeable_weight import (
     parse_dimensions,
     parse_weight,
 )
-from actions.labels import TANYA_LAGI, TOPIC_LABELS, Button, button, module_button
+from actions.labels import (
+    TANYA_LAGI,
+    TOPIC_LABELS,
+    Button,
+    answer_choice_button,
+    button,
+    module_button,
+)
 from actions.route import route_from, route_text
 
 ONGKIR: Final = "tanya_ongkir"
@@ -45,6 +58,16 @@ HITUNG_BERAT_FORM: Final = "hitung_berat_form"
 # Sub-questions about weight: only these start the form when a size is half given.
 WEIGHT_SUBS: Final = frozenset({"hitung_berat", "berat_volume"})
 DEFAULT_SELECTOR: Final = "default"
+# Set only by the clarifying buttons' payloads, never by the NLU (see the module docstring).
+JAWABAN: Final = "jawaban"
+# Ask instead of guessing when the runner-up answer has at least this share of the best one's
+# probability. The classifier's probabilities are peaked, so a runner-up at a fifth of the best
+# is already a real doubt. Chosen on the held-out set (docs/BENCHMARKS.md): asked for ~3% of
+# topic questions, with the right answer among the buttons ~87% of the time, against ~40%
+# right if the bot had guessed.
+CLARIFY_RATIO: Final = 0.2
+MAX_CHOICES: Final = 3
+CLARIFY_TEXT: Final = "Maksud Kakak yang mana? 🙂"
 # Answers about the price of a route: the route is repeated first ("Pengiriman ke Makassar ya").
 # None = no specific answer (the overview); other answers do not need the line before them.
 ROUTE_SUBS: Final = frozenset({"cek_tarif", "cara_hitung", None})
@@ -55,16 +78,56 @@ def overview_response(intent: str) -> str:
     return "utter_" + intent.removeprefix("tanya_")
 
 
-def chosen_response(message: Mapping[str, Any], intent: str) -> str | None:
-    """`utter_<intent>/<sub>` for the best-ranked answer within `intent`, or None."""
+def ranked_within(message: Mapping[str, Any], intent: str) -> list[tuple[str, float]]:
+    """(`<intent>/<sub>`, confidence) for every answer of `intent`, best first."""
     selector = message.get("response_selector") or {}
     for key in (intent, DEFAULT_SELECTOR):
         block = selector.get(key) or {}
         candidates: list[Any] = [*(block.get("ranking") or []), block.get("response") or {}]
+        ranked: dict[str, float] = {}
         for entry in candidates:
             key_name = entry.get("intent_response_key") if isinstance(entry, dict) else None
             if isinstance(key_name, str) and key_name.split("/", 1)[0] == intent:
-                return f"utter_{key_name}"
+                confidence = entry.get("confidence")
+                value = float(confidence) if isinstance(confidence, int | float) else 0.0
+                ranked[key_name] = max(ranked.get(key_name, 0.0), value)
+        if ranked:
+            return sorted(ranked.items(), key=lambda item: -item[1])
+    return []
+
+
+def chosen_response(message: Mapping[str, Any], intent: str) -> str | None:
+    """`utter_<intent>/<sub>` for the best-ranked answer within `intent`, or None."""
+    ranked = ranked_within(message, intent)
+    return f"utter_{ranked[0][0]}" if ranked else None
+
+
+def close_answers(ranked: list[tuple[str, float]]) -> list[str]:
+    """The answers worth offering when the best is not clearly ahead; [] to answer directly."""
+    if len(ranked) < 2 or ranked[0][1] <= 0:
+        return []
+    best = ranked[0][1]
+    close = [key for key, confidence in ranked if confidence >= CLARIFY_RATIO * best]
+    return close[:MAX_CHOICES] if len(close) >= 2 else []
+
+
+def answer_title(domain: Mapping[str, Any], key: str) -> str | None:
+    """The answer's short title (`metadata.judul` of its first variation in the domain)."""
+    variations = (domain.get("responses") or {}).get(f"utter_{key}") or []
+    for variation in variations:
+        title = (
+            (variation.get("metadata") or {}).get("judul") if isinstance(variation, dict) else None
+        )
+        if isinstance(title, str) and title.strip():
+            return title.strip()
+    return None
+
+
+def chosen_answer(message: Mapping[str, Any], intent: str, domain: Mapping[str, Any]) -> str | None:
+    """The answer a clarifying button named (`jawaban` entity), if it is one of `intent`'s."""
+    for value in entity_values(message.get("entities"), JAWABAN):
+        if f"utter_{intent}/{value}" in (domain.get("responses") or {}):
+            return f"utter_{intent}/{value}"
     return None
 
 
@@ -149,7 +212,12 @@ class ActionJawabTopik(Action):
         intent = (message.get("intent") or {}).get("name") or ""
         if intent not in TOPIC_LABELS:
             return [FollowupAction("action_tawarkan_topik")]
-        response = chosen_response(message, intent)
+        picked = chosen_answer(message, intent, domain)
+        if picked:
+            dispatcher.utter_message(response=picked, buttons=answer_buttons(intent))
+            return []
+        ranked = ranked_within(message, intent)
+        response = f"utter_{ranked[0][0]}" if ranked else None
         events: list[dict[str, Any]] = []
         if intent == ONGKIR:
             entities = message.get("entities")
@@ -165,7 +233,18 @@ class ActionJawabTopik(Action):
             if sizes or (weights and sub_question(response) in WEIGHT_SUBS):
                 return [FollowupAction(HITUNG_BERAT_FORM)]
             events = reset_sizes()
-            route = route_text(route_from(entities))
+        choices = [
+            (key, title)
+            for key in close_answers(ranked)
+            if (title := answer_title(domain, key)) is not None
+        ]
+        if len(choices) >= 2:
+            dispatcher.utter_message(
+                text=CLARIFY_TEXT, buttons=[answer_choice_button(k, t) for k, t in choices]
+            )
+            return events
+        if intent == ONGKIR:
+            route = route_text(route_from(message.get("entities")))
             if route and sub_question(response) in ROUTE_SUBS:
                 dispatcher.utter_message(text=route)
         dispatcher.utter_message(

@@ -74,6 +74,15 @@ class RasaTurn:
     nlu: NluResult | None
 
 
+# The entity of "Maksud Kakak yang mana?" buttons ('/tanya_cod{"jawaban":"paket_ditolak"}',
+# actions/topic_answer.py): a reply carrying one is a clarifying question, not an answer.
+ANSWER_CHOICE_ENTITY = "jawaban"
+
+
+def is_answer_choice(payload: str) -> bool:
+    return f'{{"{ANSWER_CHOICE_ENTITY}":' in payload
+
+
 def parse_reply(raw: dict[str, Any]) -> RasaReply:
     buttons = tuple(
         RasaButton(title=str(b.get("title", "")), payload=str(b.get("payload", "")))
@@ -281,6 +290,8 @@ class RasaClient:
             # Rasa took the message but said nothing: the action server is down, or Rasa failed
             # inside (its REST channel swallows errors, e.g. no lock with Redis down).
             metrics.rasa_error("message", "no_reply")
+        if any(is_answer_choice(b.payload) for reply in replies for b in reply.buttons):
+            metrics.clarifying_question()
         nlu = await self._latest_nlu(sender_id, server)
         if nlu is not None and not text.startswith("/"):
             # "/intent" payloads (buttons, commands) skip Rasa's NLU: nothing was understood.

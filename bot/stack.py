@@ -92,7 +92,7 @@ def rasa_spec(settings: Settings, log_dir: Path | None, worker: int = 0) -> Serv
         env={
             "ACTION_ENDPOINT_URL": settings.action_endpoint_url,
             **stores,
-            # The model names its custom NLU component by module path (akar_nlu.components).
+            # The model names its custom NLU component by module path (akar_nlu.answer_classifier).
             "PYTHONPATH": str(PROJECT_ROOT),
             # No network here, and no usage data leaves a seller-facing deployment.
             "RASA_TELEMETRY_ENABLED": "false",

@@ -3,12 +3,14 @@ rasa_sdk trackers and dispatchers (the way the action server calls them)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import Action, Tracker
+from ruamel.yaml import YAML
 
 from actions.chargeable_weight import (
     COURIER_DIVISORS,
@@ -21,10 +23,25 @@ from actions.chargeable_weight import (
     parse_weight,
     round_up_kg,
 )
-from actions.labels import MAX_PAYLOAD_BYTES, MAX_TITLE_CHARS, MODULES, TOPIC_LABELS, module_button
+from actions.labels import (
+    MAX_PAYLOAD_BYTES,
+    MAX_TITLE_CHARS,
+    MODULES,
+    TOPIC_LABELS,
+    answer_choice_button,
+    module_button,
+)
 from actions.modules import ActionLihatModul
-from actions.topic_answer import ActionHitungBerat, ActionJawabTopik, chosen_response
+from actions.topic_answer import (
+    CLARIFY_RATIO,
+    CLARIFY_TEXT,
+    ActionHitungBerat,
+    ActionJawabTopik,
+    chosen_response,
+)
 from actions.weight_form import ValidateHitungBeratForm
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def tracker(
@@ -51,10 +68,19 @@ async def run(
     latest: dict[str, Any],
     slots: dict[str, Any] | None = None,
     history: list[dict[str, Any]] | None = None,
+    domain: dict[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     dispatcher = CollectingDispatcher()
-    events = await action.run(dispatcher, tracker(latest, slots, history), {})
+    events = await action.run(dispatcher, tracker(latest, slots, history), domain or {})
     return dispatcher.messages, events
+
+
+def domain_with_titles() -> dict[str, Any]:
+    """The real domain's answers (with their titles), as Rasa sends them to the action server."""
+    responses: dict[str, Any] = {}
+    for path in sorted((ROOT / "domain").glob("*.yml")):
+        responses.update(YAML(typ="safe", pure=True).load(path.read_text()).get("responses") or {})
+    return {"responses": responses}
 
 
 def selector(*ranked: tuple[str, float]) -> dict[str, Any]:
@@ -90,6 +116,70 @@ def entity(name: str, value: str, role: str | None = None) -> dict[str, Any]:
 
 
 # --- choosing the answer -------------------------------------------------------------------------
+
+
+async def test_close_answers_get_a_question_with_their_titles_instead_of_a_guess() -> None:
+    latest = message(
+        "tanya_cod",
+        "cod ditolak terus gmn",
+        response_selector=selector(
+            ("tanya_cod/paket_ditolak", 0.6),
+            ("tanya_cod/kurangi_retur", 0.6 * CLARIFY_RATIO + 0.01),
+            ("tanya_cod/pesanan_fiktif", 0.6 * CLARIFY_RATIO - 0.01),
+        ),
+    )
+    sent, events = await run(ActionJawabTopik(), latest, domain=domain_with_titles())
+    assert len(sent) == 1 and sent[0]["text"] == CLARIFY_TEXT
+    assert sent[0]["buttons"] == [
+        {"title": "Paket COD ditolak pembeli", "payload": '/tanya_cod{"jawaban":"paket_ditolak"}'},
+        {
+            "title": "Cara mencegah paket COD ditolak",
+            "payload": '/tanya_cod{"jawaban":"kurangi_retur"}',
+        },
+    ]
+    assert events == []
+
+
+async def test_a_clear_winner_is_answered_without_asking() -> None:
+    latest = message(
+        "tanya_cod",
+        response_selector=selector(
+            ("tanya_cod/paket_ditolak", 0.8), ("tanya_cod/biaya", 0.8 * CLARIFY_RATIO - 0.01)
+        ),
+    )
+    sent, _ = await run(ActionJawabTopik(), latest, domain=domain_with_titles())
+    assert sent[0]["response"] == "utter_tanya_cod/paket_ditolak"
+
+
+async def test_a_chosen_answer_is_sent_without_asking_again() -> None:
+    # The button's payload skips the NLU: no response_selector, only the `jawaban` entity.
+    latest = message(
+        "tanya_cod", '/tanya_cod{"jawaban":"kurangi_retur"}', [entity("jawaban", "kurangi_retur")]
+    )
+    sent, _ = await run(ActionJawabTopik(), latest, domain=domain_with_titles())
+    assert [m["response"] for m in sent] == ["utter_tanya_cod/kurangi_retur"]
+    assert sent[0]["buttons"][-1]["title"] == "Tanya lagi"
+
+
+@pytest.mark.parametrize("value", ["tidak_ada", "aktifkan/../x", "cek_tarif"])
+async def test_a_tampered_or_foreign_choice_falls_back_to_the_overview(value: str) -> None:
+    # cek_tarif is an ongkir answer: a COD button may not open it.
+    latest = message("tanya_cod", "/tanya_cod", [entity("jawaban", value)])
+    sent, _ = await run(ActionJawabTopik(), latest, domain=domain_with_titles())
+    assert [m["response"] for m in sent] == ["utter_cod"]
+
+
+def test_every_answer_has_a_choice_button_within_telegrams_limits() -> None:
+    responses = domain_with_titles()["responses"]
+    keys = [
+        name.removeprefix("utter_")
+        for name in responses
+        if name.startswith("utter_tanya_") and "/" in name
+    ]
+    assert len(keys) >= 98
+    for key in keys:
+        title = responses[f"utter_{key}"][0]["metadata"]["judul"]
+        assert len(answer_choice_button(key, title)["payload"].encode()) <= MAX_PAYLOAD_BYTES
 
 
 def test_the_best_answer_inside_the_topic_wins_over_another_topics_answer() -> None:

@@ -1,4 +1,4 @@
-"""Honest NLU evaluation on held-out data: intents, fallback, entities, latency, confusion matrix.
+"""Honest NLU evaluation on held-out data: topics, specific answers, fallback, entities, latency.
 
 Runs in the Rasa environment (.venv-rasa, Python 3.10):
 
@@ -6,10 +6,10 @@ Runs in the Rasa environment (.venv-rasa, Python 3.10):
         --data tests/nlu/test_nlu.yml --name heldout --out results/eval [--min-macro-f1 0.85]
 
 Why not only `rasa test nlu`: its macro average counts `nlu_fallback` as a class of its own
-(with no support, precision 0), and it scores entities per token. Here macro-F1 is over the
-intents of the test set, a fallback counts as a miss for the true intent (and is reported as a
-rate), and an entity counts only if type, start and end all match the annotation. Cross-
-validation stays with `rasa test nlu --cross-validation` (see the Makefile's `eval`).
+(with no support, precision 0), it scores entities per token, and it does not score the answer
+a seller gets (the best answer inside the predicted topic). Topic and answer scores come from
+tools/nlu_scoring.py, shared with the baseline (tools/baseline_nlu.py), so every system in
+`make eval` is scored the same way; an entity counts only if type, start and end all match.
 """
 
 from __future__ import annotations
@@ -18,18 +18,19 @@ import argparse
 import asyncio
 import json
 import logging
-import statistics
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-# The model names its custom component by module path (akar_nlu.components.TokenNormaliser).
+# The model names its custom component by module path (akar_nlu.answer_classifier).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from nlu_scoring import answer_errors, score
 
 NLU_FALLBACK = "nlu_fallback"
-OUT_OF_SCOPE = "di_luar_topik"
 # Entities the NLU extracts; `topik` only ever comes from button payloads.
 EVALUATED_ENTITIES = {"kota", "platform", "kurir", "berat", "dimensi"}
 
@@ -46,6 +47,7 @@ def gold_examples(path: str) -> list[dict[str, Any]]:
             {
                 "text": message.get("text"),
                 "intent": message.get("intent"),
+                "key": message.get("intent_response_key") or message.get("intent"),
                 "entities": [
                     {
                         "entity": e["entity"],
@@ -58,6 +60,19 @@ def gold_examples(path: str) -> list[dict[str, Any]]:
             }
         )
     return examples
+
+
+def ranked_answers(parsed: dict[str, Any]) -> list[tuple[str, float]]:
+    """Every specific answer the response selector ranked, best first, with its confidence."""
+    scored: dict[str, float] = {}
+    for name, block in (parsed.get("response_selector") or {}).items():
+        if name == "all_retrieval_intents" or not isinstance(block, dict):
+            continue
+        for entry in block.get("ranking") or []:
+            key = entry.get("intent_response_key")
+            if key:
+                scored[key] = max(scored.get(key, 0.0), float(entry.get("confidence") or 0.0))
+    return sorted(scored.items(), key=lambda item: -item[1])
 
 
 async def predict(model: str, examples: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -73,8 +88,10 @@ async def predict(model: str, examples: list[dict[str, Any]]) -> list[dict[str, 
         elapsed_ms = (time.perf_counter() - started) * 1000
         predictions.append(
             {
-                "intent": (parsed.get("intent") or {}).get("name"),
-                "confidence": (parsed.get("intent") or {}).get("confidence"),
+                "intent": (parsed.get("intent") or {}).get("name") or NLU_FALLBACK,
+                "confidence": (parsed.get("intent") or {}).get("confidence") or 0.0,
+                "answers": [key for key, _ in ranked_answers(parsed)],
+                "answer_scores": [score for _, score in ranked_answers(parsed)],
                 "entities": [
                     {
                         "entity": e["entity"],
@@ -90,33 +107,6 @@ async def predict(model: str, examples: list[dict[str, Any]]) -> list[dict[str, 
             }
         )
     return predictions
-
-
-def intent_metrics(gold: list[str], predicted: list[str]) -> dict[str, Any]:
-    from sklearn.metrics import precision_recall_fscore_support
-
-    labels = sorted(set(gold))
-    precision, recall, f1, support = precision_recall_fscore_support(
-        gold, predicted, labels=labels, zero_division=0
-    )
-    per_intent = {
-        label: {
-            "precision": round(float(p), 4),
-            "recall": round(float(r), 4),
-            "f1": round(float(f), 4),
-            "support": int(s),
-        }
-        for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
-    }
-    in_scope = [p for g, p in zip(gold, predicted, strict=True) if g != OUT_OF_SCOPE]
-    return {
-        "macro_f1": round(float(statistics.fmean(f1)), 4),
-        "accuracy": round(sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold), 4),
-        "in_scope_fallback_rate": round(
-            sum(p == NLU_FALLBACK for p in in_scope) / max(1, len(in_scope)), 4
-        ),
-        "per_intent": per_intent,
-    }
 
 
 def entity_metrics(
@@ -206,15 +196,12 @@ def percentile(values: list[float], q: float) -> float:
 def evaluate(model: str, data: str, name: str, out: Path) -> dict[str, Any]:
     examples = gold_examples(data)
     predictions = asyncio.run(predict(model, examples))
-    gold_intents = [e["intent"] for e in examples]
-    predicted_intents = [p["intent"] or NLU_FALLBACK for p in predictions]
     latencies = [p["latency_ms"] for p in predictions]
     report = {
         "name": name,
         "data": data,
         "model": model,
-        "messages": len(examples),
-        "intents": intent_metrics(gold_intents, predicted_intents),
+        **score(examples, predictions),
         "entities": entity_metrics(
             [e["entities"] for e in examples], [p["entities"] for p in predictions]
         ),
@@ -225,19 +212,15 @@ def evaluate(model: str, data: str, name: str, out: Path) -> dict[str, Any]:
     }
     folder = out / name
     folder.mkdir(parents=True, exist_ok=True)
-    errors = [
-        {
-            "text": e["text"],
-            "intent": e["intent"],
-            "predicted": p["intent"],
-            "confidence": p["confidence"],
-        }
-        for e, p in zip(examples, predictions, strict=True)
-        if e["intent"] != p["intent"]
-    ]
     (folder / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    (folder / "intent_errors.json").write_text(json.dumps(errors, indent=2, ensure_ascii=False))
-    plot_confusion(gold_intents, predicted_intents, folder / "intent_confusion_matrix.png")
+    (folder / "answer_errors.json").write_text(
+        json.dumps(answer_errors(examples, predictions), indent=2, ensure_ascii=False)
+    )
+    plot_confusion(
+        [e["intent"] for e in examples],
+        [p["intent"] for p in predictions],
+        folder / "intent_confusion_matrix.png",
+    )
     return report
 
 
@@ -247,12 +230,27 @@ def _table_row(label: str, m: dict[str, Any]) -> str:
     )
 
 
+def clarify_line(clarify: dict[str, Any] | None) -> list[str]:
+    if not clarify:
+        return []
+    return [
+        f'- "Maksud Kakak yang mana?" asked for {clarify["asked_rate"]:.1%} of topic messages; '
+        f"right answer among its buttons {clarify['right_among_choices']:.1%}; right answer "
+        f"sent or offered {clarify['right_either_way']:.3f}"
+    ]
+
+
 def summary(report: dict[str, Any]) -> str:
     intents, entities = report["intents"], report["entities"]
+    answers = report["answers"]
     latency = report["parse_latency_ms"]
     lines = [
         f"## {report['name']} ({report['messages']} messages, {report['data']})",
-        f"- intent macro-F1 {intents['macro_f1']:.3f}, accuracy {intents['accuracy']:.3f}",
+        f"- topic macro-F1 {intents['macro_f1']:.3f}, accuracy {intents['accuracy']:.3f}",
+        f"- specific answer top-1 {answers['top1']:.3f}, top-3 {answers['top3']:.3f} "
+        f"({answers['messages']} topic messages; top-1 when the topic is right "
+        f"{answers['top1_when_topic_right']:.3f})",
+        *clarify_line(report.get("clarify")),
         f"- in-scope fallback rate {intents['in_scope_fallback_rate']:.1%}",
         f"- entity F1 (exact span) {entities['micro_f1']:.3f}; "
         f"role accuracy {entities['role_accuracy']:.3f}",
@@ -276,6 +274,9 @@ def main() -> int:
     parser.add_argument("--name", default="heldout")
     parser.add_argument("--out", type=Path, default=Path("results/eval"))
     parser.add_argument("--min-macro-f1", type=float, default=None, help="fail below this")
+    parser.add_argument(
+        "--min-answer-top1", type=float, default=None, help="fail below this answer accuracy"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     from rasa.utils.log_utils import configure_structlog
@@ -290,6 +291,13 @@ def main() -> int:
     if floor is not None and report["intents"]["macro_f1"] < floor:
         print(
             f"FAIL: intent macro-F1 {report['intents']['macro_f1']:.3f} < floor {floor}",
+            file=sys.stderr,
+        )
+        return 1
+    answer_floor = args.min_answer_top1
+    if answer_floor is not None and report["answers"]["top1"] < answer_floor:
+        print(
+            f"FAIL: specific-answer top-1 {report['answers']['top1']:.3f} < floor {answer_floor}",
             file=sys.stderr,
         )
         return 1

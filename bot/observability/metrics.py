@@ -49,6 +49,11 @@ NLU_CONFIDENCE: Final = Histogram(
 NLU_FALLBACKS: Final = Counter(
     "akar_nlu_fallbacks", "Typed messages the NLU was unsure about (intent nlu_fallback)."
 )
+CLARIFYING_QUESTIONS: Final = Counter(
+    "akar_clarifying_questions",
+    'Topic questions answered with "Maksud Kakak yang mana?" (two or three close answers '
+    "offered as buttons) instead of a guess.",
+)
 RASA_ERRORS: Final = Counter(
     "akar_rasa_errors",
     "Failed requests to the Rasa server, by operation (message, tracker, domain, status, "
@@ -179,6 +184,10 @@ def nlu_read(
         NLU_CONFIDENCE.observe(max(best))
     elif confidence is not None and intent != "nlu_fallback":
         NLU_CONFIDENCE.observe(confidence)
+
+
+def clarifying_question() -> None:
+    CLARIFYING_QUESTIONS.inc()
 
 
 def rasa_error(operation: str, reason: str) -> None:

@@ -164,7 +164,7 @@ class Support:
         messages: list[OutgoingMessage], incoming_id: int, nlu: NluResult | None
     ) -> list[OutgoingMessage]:
         """Add the 👍/👎 row if this reply answers a question."""
-        if not feedback.wants_feedback(nlu):
+        if not feedback.wants_feedback(nlu) or feedback.asks_which_answer(messages):
             return messages
         return feedback.with_feedback_row(messages, incoming_id)
 

@@ -15,7 +15,7 @@ from typing import Final
 from sqlalchemy.orm import Session
 
 from bot.db.models import MAX_ROW_ID, Direction, Message, Seller
-from bot.rasa_client import NluResult
+from bot.rasa_client import NluResult, is_answer_choice
 from bot.rendering import Button, OutgoingMessage, fits_callback_data
 from bot.support import texts
 
@@ -67,6 +67,11 @@ def wants_feedback(nlu: NluResult | None) -> bool:
     """Rate this reply? Only a real answer: a topic (or scope / "are you a bot") answer, and not
     while a form is still asking for details (the ongkir calculator's questions)."""
     return nlu is not None and is_answer_intent(nlu.intent) and nlu.active_loop is None
+
+
+def asks_which_answer(messages: list[OutgoingMessage]) -> bool:
+    """A "Maksud Kakak yang mana?" question: nothing to rate yet, the answer comes after."""
+    return any(is_answer_choice(b.payload) for m in messages for b in m.flat_buttons)
 
 
 def with_feedback_row(messages: list[OutgoingMessage], incoming_id: int) -> list[OutgoingMessage]:

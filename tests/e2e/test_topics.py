@@ -77,6 +77,46 @@ async def test_a_named_platform_gets_the_platform_answer(bot: RunningBot, user_i
     assert sent[-1].text != answer("utter_tanya_cod/aktifkan")
 
 
+async def test_lazada_sellers_get_the_lazada_answer(bot: RunningBot, user_id: int) -> None:
+    """AKAR is Lazada's programme: a Lazada question gets Lazada's own rule, not "cek Seller
+    Center" (issue #14)."""
+    sent = await ask(
+        bot, user_id, "pembeli cod nolak paket di lazada, ongkir baliknya siapa yg bayar"
+    )
+    assert sent[-1].text == answer("utter_tanya_cod/paket_ditolak", "Lazada")
+    assert "Lazada" in sent[-1].text
+
+
+def title_of(key: str) -> str:
+    """An answer's button title (metadata.judul of its first variation in domain/)."""
+    merged: dict[str, Any] = {}
+    for path in sorted((ROOT / "domain").glob("*.yml")):
+        with path.open(encoding="utf-8") as handle:
+            merged.update(YAML(typ="safe", pure=True).load(handle).get("responses") or {})
+    return str(merged[f"utter_{key}"][0]["metadata"]["judul"])
+
+
+async def test_close_answers_are_asked_about_and_the_choice_is_answered(
+    bot: RunningBot, user_id: int
+) -> None:
+    # "harga jual" could mean the platform's fees or the cost price (HPP): two close answers.
+    sent = await ask(bot, user_id, "harga jual")
+    assert sent[-1].text.startswith("Maksud Kakak yang mana?")
+    markup = sent[-1].reply_markup["inline_keyboard"]
+    choices = [(b["text"], b["callback_data"]) for row in markup for b in row]
+    assert 2 <= len(choices) <= 3
+    for title, payload in choices:
+        assert payload.startswith('/tanya_harga{"jawaban":"')
+        sub = payload.removeprefix('/tanya_harga{"jawaban":"').removesuffix('"}')
+        assert title == title_of(f"tanya_harga/{sub}")
+    # The second choice, not the model's favourite: the seller's pick is what gets answered.
+    title, payload = choices[1]
+    sub = payload.removeprefix('/tanya_harga{"jawaban":"').removesuffix('"}')
+    chosen = await press(bot, user_id, payload, sent[-1])
+    assert chosen[-1].text == answer(f"utter_tanya_harga/{sub}")
+    assert button_payloads(chosen[-1])[:2] == ['/lihat_modul{"topik":"harga"}', "/tanya_lagi"]
+
+
 async def test_module_button_opens_the_module(bot: RunningBot, user_id: int) -> None:
     sent = await ask(bot, user_id, "cod itu apa kak")
     reply = await press(bot, user_id, '/lihat_modul{"topik":"cod"}', sent[-1])
