@@ -287,21 +287,15 @@ def main() -> int:
     text = summary(report)
     (args.out / args.name / "summary.md").write_text(text)
     print(text)
-    floor = args.min_macro_f1
-    if floor is not None and report["intents"]["macro_f1"] < floor:
-        print(
-            f"FAIL: intent macro-F1 {report['intents']['macro_f1']:.3f} < floor {floor}",
-            file=sys.stderr,
-        )
-        return 1
-    answer_floor = args.min_answer_top1
-    if answer_floor is not None and report["answers"]["top1"] < answer_floor:
-        print(
-            f"FAIL: specific-answer top-1 {report['answers']['top1']:.3f} < floor {answer_floor}",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
+    failed = False
+    for label, value, floor in (
+        ("topic macro-F1", report["intents"]["macro_f1"], args.min_macro_f1),
+        ("specific-answer top-1", report["answers"]["top1"], args.min_answer_top1),
+    ):
+        if floor is not None and value < floor:
+            print(f"FAIL: {label} {value:.3f} < floor {floor}", file=sys.stderr)
+            failed = True
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
