@@ -59,12 +59,31 @@ def answer_choice_button(key: str, title: str) -> Button:
     """A "Maksud Kakak yang mana?" choice: `tanya_cod/paket_ditolak` ->
     `/tanya_cod{"jawaban":"paket_ditolak"}`, which answers that question without asking again."""
     intent, _, sub = key.partition("/")
-    payload = f'/{intent}{{"jawaban":"{sub}"}}'
-    if not sub or len(payload.encode("utf-8")) > MAX_PAYLOAD_BYTES:
-        raise ValueError(f"payload {payload!r} is not a choice within {MAX_PAYLOAD_BYTES} bytes")
+    payload = _answer_payload("jawaban", intent, sub)
     if len(title) > MAX_CHOICE_TITLE_CHARS:
         raise ValueError(f"choice title {title!r} exceeds {MAX_CHOICE_TITLE_CHARS} characters")
     return {"title": title, "payload": payload}
+
+
+def _answer_payload(key_entity: str, intent: str, sub: str) -> str:
+    payload = f'/{intent}{{"{key_entity}":"{sub}"}}'
+    if not sub or len(payload.encode("utf-8")) > MAX_PAYLOAD_BYTES:
+        raise ValueError(f"payload {payload!r} is not an answer within {MAX_PAYLOAD_BYTES} bytes")
+    return payload
+
+
+MORE_TITLE: Final = "Selengkapnya"
+SOURCES_TITLE: Final = "📎 Sumber"
+
+
+def more_button(intent: str, sub: str) -> Button:
+    """The rest of a long answer (`/tanya_cod{"lanjut":"paket_ditolak"}`)."""
+    return {"title": MORE_TITLE, "payload": _answer_payload("lanjut", intent, sub)}
+
+
+def sources_button(intent: str, sub: str) -> Button:
+    """Where an answer's facts come from (`/tanya_cod{"sumber":"paket_ditolak"}`)."""
+    return {"title": SOURCES_TITLE, "payload": _answer_payload("sumber", intent, sub)}
 
 
 def topic_button(intent: str) -> Button:

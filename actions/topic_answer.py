@@ -13,6 +13,10 @@ asked "Maksud Kakak yang mana?" with two or three buttons, each titled with its 
 `metadata.judul` from the domain. A button's payload names the answer
 (`/tanya_cod{"jawaban":"paket_ditolak"}`), which is then sent without asking again.
 
+Answers are rendered here, not by Rasa's NLG (actions/answer_text.py says why): a long answer's
+first bubble ends with "Selengkapnya" (`{"lanjut": sub}` sends the rest) and every answer has
+"📎 Sumber" (`{"sumber": sub}` lists its sources).
+
 An ongkir question that gives the parcel's weight and size gets the chargeable-weight
 calculation; one that gives only one of them starts a form that asks for the other. A courier the
 seller named (`kurir` entity) in the question or in the form's answers picks the volumetric
@@ -32,6 +36,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import Action, Tracker
 from rasa_sdk.types import DomainDict
 
+from actions.answer_text import sources_of, sources_text, split_for_chat, variation_for
 from actions.chargeable_weight import (
     Divisor,
     chargeable_weight,
@@ -47,6 +52,8 @@ from actions.labels import (
     answer_choice_button,
     button,
     module_button,
+    more_button,
+    sources_button,
 )
 from actions.route import route_from, route_text
 
@@ -58,8 +65,11 @@ HITUNG_BERAT_FORM: Final = "hitung_berat_form"
 # Sub-questions about weight: only these start the form when a size is half given.
 WEIGHT_SUBS: Final = frozenset({"hitung_berat", "berat_volume"})
 DEFAULT_SELECTOR: Final = "default"
-# Set only by the clarifying buttons' payloads, never by the NLU (see the module docstring).
+# Set only by buttons' payloads, never by the NLU (see the module docstring): the answer chosen
+# after "Maksud Kakak yang mana?", the rest of a long answer, an answer's sources.
 JAWABAN: Final = "jawaban"
+LANJUT: Final = "lanjut"
+SUMBER: Final = "sumber"
 # Ask instead of guessing when the runner-up answer has at least this share of the best one's
 # probability. The classifier's probabilities are peaked, so a runner-up at a fifth of the best
 # is already a real doubt. Chosen on the held-out set (docs/BENCHMARKS.md): asked for ~3% of
@@ -123,12 +133,43 @@ def answer_title(domain: Mapping[str, Any], key: str) -> str | None:
     return None
 
 
-def chosen_answer(message: Mapping[str, Any], intent: str, domain: Mapping[str, Any]) -> str | None:
-    """The answer a clarifying button named (`jawaban` entity), if it is one of `intent`'s."""
-    for value in entity_values(message.get("entities"), JAWABAN):
+def named_answer(
+    message: Mapping[str, Any], intent: str, domain: Mapping[str, Any], entity: str
+) -> str | None:
+    """`<intent>/<sub>` a button named in `entity`, if it is one of `intent`'s answers."""
+    for value in entity_values(message.get("entities"), entity):
         if f"utter_{intent}/{value}" in (domain.get("responses") or {}):
-            return f"utter_{intent}/{value}"
+            return f"{intent}/{value}"
     return None
+
+
+def send_answer(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    domain: Mapping[str, Any],
+    key: str,
+    part: str = "first",
+) -> None:
+    """Sends answer `key`: its first bubble (part "first"), the rest ("rest") or its sources."""
+    intent, _, sub = key.partition("/")
+    variations = (domain.get("responses") or {}).get(f"utter_{key}") or []
+    variation = variation_for(variations, tracker.current_slot_values())
+    if variation is None or not variation.get("text"):
+        # No domain to render from (never so on the server): Rasa's NLG renders it whole.
+        dispatcher.utter_message(response=f"utter_{key}", buttons=answer_buttons(intent))
+        return
+    if part == SUMBER:
+        text = sources_text(sources_of(variations, variation))
+        dispatcher.utter_message(text=text, buttons=answer_buttons(intent))
+        return
+    first, rest = split_for_chat(str(variation["text"]))
+    buttons = [sources_button(intent, sub), *answer_buttons(intent)]
+    if part == LANJUT:
+        dispatcher.utter_message(text=rest or first, buttons=buttons)
+    elif rest:
+        dispatcher.utter_message(text=first, buttons=[more_button(intent, sub), *buttons])
+    else:
+        dispatcher.utter_message(text=first, buttons=buttons)
 
 
 def sub_question(response: str | None) -> str | None:
@@ -212,10 +253,11 @@ class ActionJawabTopik(Action):
         intent = (message.get("intent") or {}).get("name") or ""
         if intent not in TOPIC_LABELS:
             return [FollowupAction("action_tawarkan_topik")]
-        picked = chosen_answer(message, intent, domain)
-        if picked:
-            dispatcher.utter_message(response=picked, buttons=answer_buttons(intent))
-            return []
+        for entity, part in ((JAWABAN, "first"), (LANJUT, LANJUT), (SUMBER, SUMBER)):
+            named = named_answer(message, intent, domain, entity)
+            if named:
+                send_answer(dispatcher, tracker, domain, named, part)
+                return []
         ranked = ranked_within(message, intent)
         response = f"utter_{ranked[0][0]}" if ranked else None
         events: list[dict[str, Any]] = []
@@ -247,9 +289,12 @@ class ActionJawabTopik(Action):
             route = route_text(route_from(message.get("entities")))
             if route and sub_question(response) in ROUTE_SUBS:
                 dispatcher.utter_message(text=route)
-        dispatcher.utter_message(
-            response=response or overview_response(intent), buttons=answer_buttons(intent)
-        )
+        if ranked:
+            send_answer(dispatcher, tracker, domain, ranked[0][0])
+        else:
+            dispatcher.utter_message(
+                response=overview_response(intent), buttons=answer_buttons(intent)
+            )
         return events
 
 

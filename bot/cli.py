@@ -101,19 +101,29 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
 
 
 DEFAULT_CONTENT_DIR = CONTENT_DIR
+DEFAULT_DOMAIN_DIR = CONTENT_DIR.parent.parent / "domain"
 
 
 def cmd_content(settings: Settings, args: argparse.Namespace) -> int:
-    """`akar content check|sync`: validate the module files, then import them."""
+    """`akar content check|sync`: validate the module files and the answers' sources, then
+    (sync) import the modules."""
+    from bot.content.answers import check_answers
     from bot.content.loader import ContentError, load_catalogue
 
+    answers, problems = check_answers(args.domain)
     try:
         catalogue = load_catalogue(args.path)
     except ContentError as exc:
-        print(exc.format_message(), file=sys.stderr)
+        print(ContentError([*exc.problems, *problems]).format_message(), file=sys.stderr)
+        return 1
+    if problems:
+        print(ContentError(problems).format_message(), file=sys.stderr)
         return 1
     lessons = sum(len(m.lessons) for m in catalogue.modules)
-    print(f"Konten valid: {len(catalogue.modules)} modul, {lessons} pelajaran.")
+    print(
+        f"Konten valid: {len(catalogue.modules)} modul, {lessons} pelajaran, "
+        f"{answers} jawaban bersumber."
+    )
     if args.action == "check":
         return 0
 
@@ -173,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     content.add_argument("action", choices=["check", "sync"])
     content.add_argument(
         "--path", type=Path, default=DEFAULT_CONTENT_DIR, help="folder with one folder per module"
+    )
+    content.add_argument(
+        "--domain", type=Path, default=DEFAULT_DOMAIN_DIR, help="folder with the answers (domain/)"
     )
     content.set_defaults(func=cmd_content)
     certificate = sub.add_parser("certificate", help="check a module completion certificate")

@@ -12,6 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import Action, Tracker
 from ruamel.yaml import YAML
 
+from actions import answer_text
+from actions.answer_text import FIRST_BUBBLE_CHARS, split_for_chat
 from actions.chargeable_weight import (
     COURIER_DIVISORS,
     DEFAULT_DIVISOR,
@@ -148,7 +150,7 @@ async def test_a_clear_winner_is_answered_without_asking() -> None:
         ),
     )
     sent, _ = await run(ActionJawabTopik(), latest, domain=domain_with_titles())
-    assert sent[0]["response"] == "utter_tanya_cod/paket_ditolak"
+    assert sent[0]["text"] == split_for_chat(domain_text("tanya_cod/paket_ditolak"))[0]
 
 
 async def test_a_chosen_answer_is_sent_without_asking_again() -> None:
@@ -157,8 +159,84 @@ async def test_a_chosen_answer_is_sent_without_asking_again() -> None:
         "tanya_cod", '/tanya_cod{"jawaban":"kurangi_retur"}', [entity("jawaban", "kurangi_retur")]
     )
     sent, _ = await run(ActionJawabTopik(), latest, domain=domain_with_titles())
-    assert [m["response"] for m in sent] == ["utter_tanya_cod/kurangi_retur"]
+    assert [m["text"] for m in sent] == [split_for_chat(domain_text("tanya_cod/kurangi_retur"))[0]]
     assert sent[0]["buttons"][-1]["title"] == "Tanya lagi"
+
+
+def domain_text(key: str, platform: str | None = None) -> str:
+    for variation in domain_with_titles()["responses"][f"utter_{key}"]:
+        values = {c["value"] for c in variation.get("condition") or []}
+        if (platform is None and not values) or platform in values:
+            return str(variation["text"])
+    raise AssertionError(key)
+
+
+# --- a long answer in two bubbles, and its sources ------------------------------------------------
+
+
+async def test_a_long_answer_ends_its_first_bubble_with_more_and_sources_buttons() -> None:
+    key = "tanya_cod/paket_ditolak"
+    full = domain_text(key, "Lazada")
+    latest = message("tanya_cod", response_selector=selector((key, 0.9)))
+    sent, _ = await run(
+        ActionJawabTopik(), latest, {"platform": "Lazada"}, domain=domain_with_titles()
+    )
+    assert len(sent) == 1 and len(sent[0]["text"]) <= FIRST_BUBBLE_CHARS
+    assert full.startswith(sent[0]["text"])
+    payloads = [b["payload"] for b in sent[0]["buttons"]]
+    assert payloads[:2] == [
+        '/tanya_cod{"lanjut":"paket_ditolak"}',
+        '/tanya_cod{"sumber":"paket_ditolak"}',
+    ]
+    # "Selengkapnya": the rest, with the sources, module and "Tanya lagi" buttons.
+    more = message("tanya_cod", payloads[0], [entity("lanjut", "paket_ditolak")])
+    rest, _ = await run(
+        ActionJawabTopik(), more, {"platform": "Lazada"}, domain=domain_with_titles()
+    )
+    assert " ".join(f"{sent[0]['text']}\n{rest[0]['text']}".split()) == " ".join(full.split())
+    assert rest[0]["buttons"][0]["title"] == "📎 Sumber"
+
+
+async def test_sources_button_lists_the_answers_sources() -> None:
+    key = "tanya_cod/paket_ditolak"
+    latest = message("tanya_cod", "/tanya_cod", [entity("sumber", "paket_ditolak")])
+    sent, _ = await run(ActionJawabTopik(), latest, domain=domain_with_titles())
+    text = sent[0]["text"]
+    default = domain_with_titles()["responses"][f"utter_{key}"][0]
+    sources = (default.get("metadata") or {}).get("sumber") or []
+    if sources:
+        assert text.startswith("📎 Sumber")
+        assert all(str(s["penerbit"]) in text for s in sources)
+    else:
+        assert text == answer_text.NO_SOURCES
+
+
+def test_the_first_bubble_takes_whole_lines_up_to_the_limit() -> None:
+    text = "A" * 150 + "\n" + "B" * 150 + "\n" + "C" * 150
+    assert split_for_chat(text) == ("A" * 150 + "\n" + "B" * 150, "C" * 150)
+    assert split_for_chat("pendek saja") == ("pendek saja", "")
+    long_line = "Kalimat pertama cukup panjang. " * 20
+    first, rest = split_for_chat(long_line)
+    assert len(first) <= FIRST_BUBBLE_CHARS and first.endswith(".")
+    assert " ".join((first + " " + rest).split()) == " ".join(long_line.split())
+
+
+def test_the_platform_variant_wins_and_sources_fall_back_to_the_default() -> None:
+    variations = [
+        {
+            "text": "umum",
+            "metadata": {"sumber": [{"penerbit": "P", "judul": "J", "dicek": "2026-11"}]},
+        },
+        {"text": "lazada", "condition": [{"type": "slot", "name": "platform", "value": "Lazada"}]},
+    ]
+    lazada = answer_text.variation_for(variations, {"platform": "Lazada"})
+    assert lazada is not None and lazada["text"] == "lazada"
+    assert answer_text.variation_for(variations, {"platform": "Shopee"}) == variations[0]
+    sources = answer_text.sources_of(variations, lazada)
+    assert [s.publisher for s in sources] == ["P"]
+    text = answer_text.sources_text(sources)
+    assert "• P: J" in text and "Dicek terakhir: November 2026." in text
+    assert answer_text.indonesian_date("2025-09-24") == "24 September 2025"
 
 
 @pytest.mark.parametrize("value", ["tidak_ada", "aktifkan/../x", "cek_tarif"])
