@@ -203,12 +203,10 @@ async def test_sources_button_lists_the_answers_sources() -> None:
     sent, _ = await run(ActionJawabTopik(), latest, domain=domain_with_titles())
     text = sent[0]["text"]
     default = domain_with_titles()["responses"][f"utter_{key}"][0]
-    sources = (default.get("metadata") or {}).get("sumber") or []
-    if sources:
-        assert text.startswith("📎 Sumber")
-        assert all(str(s["penerbit"]) in text for s in sources)
-    else:
-        assert text == answer_text.NO_SOURCES
+    sources = default["metadata"]["sumber"]
+    assert text.startswith("📎 Sumber jawaban ini:")
+    assert all(str(s["penerbit"]) in text for s in sources)
+    assert "Dicek terakhir: November 2026." in text
 
 
 def test_the_first_bubble_takes_whole_lines_up_to_the_limit() -> None:
