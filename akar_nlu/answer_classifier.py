@@ -17,6 +17,8 @@ TF-IDF + logistic-regression classifier:
   answers, not the single best answer's, so a message split between two answers of one topic
   still lands firmly in that topic.
 
+- **Contact details do not count.** E-mail addresses and phone numbers in a message are removed
+  before featurising: "cod itu apa? email saya x@gmail.com" is a COD question.
 - **No known word, no guess.** A message none of whose words (in either spelling) occurs in the
   training data ("asdfgh qwerty", "xxxxxxx") gets confidence 0, so FallbackClassifier offers
   topics instead of the character n-grams picking an answer at random.
@@ -59,8 +61,22 @@ DEFAULT_DICTIONARY = "nlu/normalisasi.tsv"
 # The key Rasa's own ResponseSelector uses when it serves every retrieval intent.
 SELECTOR_KEY = "default"
 _WORD = re.compile(r"[\w&]+")
+# Contact details sellers paste into questions ("wa saya 0812-..., email x@gmail.com") say
+# nothing about the question, but their characters ("gmail", digits) would pull it towards
+# account-security answers. Removed before the text is featurised, in training and at parse.
+# The label before a contact ("wa saya", "email:") goes with it.
+_LABEL = (
+    r"(?:\b(?:wa|whatsapp|hp|no|nomor|nmr|telp|telepon|email|e-mail|surel|kontak)\b"
+    r"(?:\s+(?:saya|sy|aku|ku|toko))?\s*:?\s*)?"
+)
+_EMAIL = re.compile(_LABEL + r"\S+@\S+\.\w+", re.IGNORECASE)
+_PHONE = re.compile(_LABEL + r"(?:\+62|\b0)8[\d\s.-]{7,14}\d", re.IGNORECASE)
 # An answer line shorter than this ("Kak:", "Yang perlu Kakak lakukan:") says nothing specific.
 MIN_ANSWER_LINE_CHARS = 20
+
+
+def without_contacts(text: str) -> str:
+    return _PHONE.sub(" ", _EMAIL.sub(" ", text))
 
 
 def topic_of(key: str) -> str:
@@ -162,7 +178,7 @@ class AnswerClassifier(GraphComponent, IntentClassifier):
         texts: list[str] = []
         labels: list[str] = []
         for message in training_data.intent_examples:
-            texts.append(str(message.get(TEXT)))
+            texts.append(without_contacts(str(message.get(TEXT))))
             labels.append(str(message.get(INTENT_RESPONSE_KEY) or message.get(INTENT)))
         weights = [1.0] * len(texts)
         known_keys = set(labels)
@@ -220,7 +236,7 @@ class AnswerClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         if not messages or self._model is None:
             return messages
-        texts = [str(m.get(TEXT) or "") for m in messages]
+        texts = [without_contacts(str(m.get(TEXT) or "")) for m in messages]
         keys, probabilities = self._probabilities(texts)
         for message, text, row in zip(messages, texts, probabilities, strict=True):
             self._annotate(message, keys, row, understood=self._knows_a_word(text))

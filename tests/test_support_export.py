@@ -104,7 +104,7 @@ def test_duplicates_held_out_and_markup_are_skipped(
         ("minta_bantuan_manusia", "  " + existing.upper().replace(" ", "   ") + " "),
         ("sapa", existing),  # the same words under another intent would teach a clash
         ("tanya_ongkir/cek_tarif", plain(leaked)),
-        ("tanya_ongkir/cek_tarif", "ongkir ke [medan](kota) brp"),
+        ("tanya_ongkir/cek_tarif", "ongkir dr [tarakan](kota) ke desa sy kira2 brp ya"),
         ("sapa", "halo kak selamat sore semuanya"),
         ("sapa", "HALO kak  selamat sore semuanya"),  # twice in one batch
     )

@@ -108,7 +108,14 @@ async def test_an_answer_gets_a_feedback_row_under_its_own_buttons(
     sent = await ask(bot, user_id, "kak cod itu apa sih?")
     [question] = incoming(bot, user_id)
     assert rows(sent[-1])[-1] == [f"f:{question.id}:u", f"f:{question.id}:d"]
-    assert payloads(sent[-1])[:-2] == ['/lihat_modul{"topik":"cod"}', "/tanya_lagi"]
+    # The answer's own buttons first ("Selengkapnya", "📎 Sumber", the module, "Tanya lagi"),
+    # 👍/👎 last.
+    assert payloads(sent[-1])[:-2] == [
+        '/tanya_cod{"lanjut":"apa_itu"}',
+        '/tanya_cod{"sumber":"apa_itu"}',
+        '/lihat_modul{"topik":"cod"}',
+        "/tanya_lagi",
+    ]
     assert [b["text"] for b in sent[-1].buttons][-2:] == ["👍", "👎"]
     assert all(len(p.encode()) <= 64 for p in payloads(sent[-1]))
     assert all(not any(p.startswith("f:") for p in payloads(m)) for m in sent[:-1])

@@ -16,7 +16,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from akar_nlu.answer_classifier import AnswerClassifier
+from akar_nlu.answer_classifier import AnswerClassifier, without_contacts
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = {
@@ -122,3 +122,13 @@ def test_a_message_without_one_known_word_gets_no_confidence(
 ) -> None:
     assert parse(classifier, "asdfgh qwerty zxcv").get(INTENT)["confidence"] == 0.0
     assert parse(classifier, "halo kak").get(INTENT)["confidence"] > 0.5
+
+
+def test_contact_details_do_not_decide_the_answer(classifier: AnswerClassifier) -> None:
+    # "email", "gmail" and phone digits would otherwise pull a COD question elsewhere.
+    message = parse(classifier, "cara aktifin cod? wa saya 0812-3456-7890, email sari@gmail.com")
+    assert message.get(INTENT)["name"] == "tanya_cod"
+    assert without_contacts("wa saya 0812-3456-7890, email sari@gmail.com ya").split() == [
+        ",",
+        "ya",
+    ]
